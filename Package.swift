@@ -1,0 +1,41 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+let package = Package(
+    name: "Seeing",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Runtime", targets: ["Runtime"]),
+        .library(name: "Importer", targets: ["Importer"]),
+        .library(name: "Plugins", targets: ["Plugins"]),
+        .executable(name: "seeing", targets: ["seeing"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries (C APIs only). Debian ships no pkg-config file for oneDNN.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
+
+        .target(name: "Runtime", dependencies: ["CDNNL", "COpenBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Importer", dependencies: [
+            "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG"]),
+        .target(name: "Conformance", dependencies: ["Runtime", "Importer"]),
+        .executableTarget(name: "seeing", dependencies: [
+            "Runtime", "Importer", "Plugins", "Conformance",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
+        .testTarget(name: "ImporterTests", dependencies: ["Importer", "Runtime"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Importer", "Runtime"]),
+        .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime"]),
+        .testTarget(name: "CLITests", dependencies: ["Importer", "Runtime"]),
+    ]
+)

@@ -1,0 +1,289 @@
+import Foundation
+
+/// Runs a model. Construction validates the graph (order, dangling inputs, unsupported ops),
+/// lets the backend rewrite it, picks one kernel per node and folds input-independent
+/// constants. Each distinct input signature (names, dtypes, shapes) gets a `Plan` on first
+/// use: shape-dependent values (Shape → Gather → … → Reshape chains) are folded into it, and
+/// later runs with that signature replay only the remaining nodes.
+public final class Session {
+    public let model: Model
+    /// The graph as executed (after the backend's rewrites).
+    public let graph: Graph
+    public let backend: Backend
+    /// Node indices of `graph.nodes` in execution order.
+    public let order: [Int]
+
+    let kernels: [Kernel]
+    let opsets: [Int]
+    let deterministic: [Bool]
+    /// step → names whose last consumer is that step.
+    let releaseAfter: [[String]]
+    /// Values that never depend on inputs (initializers, Constant nodes, their functions).
+    private(set) var constants: [String: Tensor]
+    private var plans: [String: Plan] = [:]
+    /// Steps evaluated once at construction (their outputs are in `constants`).
+    private var foldedAtInit: [Bool]
+    let pool = BufferPool()
+    let sourceName: String
+
+    /// Per-op-type accumulated seconds when `profiling` is on.
+    public var profiling = false
+    public private(set) var profile: [String: Double] = [:]
+
+    final class Plan {
+        var folded: [String: Tensor] = [:]
+        var skip: [Bool]
+        init(steps: Int) { skip = [Bool](repeating: false, count: steps) }
+    }
+
+    public convenience init(model: Model, backend kind: BackendKind = .dnnl) throws {
+        try self.init(model: model, backend: kind.make())
+    }
+
+    public init(model: Model, backend: Backend, registry: OpRegistry = .standard) throws {
+        self.model = model
+        self.backend = backend
+        sourceName = model.sourcePath ?? model.graph.name
+        // Order first on the original graph so that structural errors name the user's nodes.
+        _ = try TopologicalOrder.compute(model.graph, context: sourceName)
+        try Session.checkSupported(model, registry: registry, context: sourceName)
+        let g = backend.optimize(model.graph, opset: model.opset)
+        graph = g
+        order = try TopologicalOrder.compute(g, context: sourceName)
+
+        var ks: [Kernel] = []
+        var ops: [Int] = []
+        var det: [Bool] = []
+        for i in order {
+            let n = g.nodes[i]
+            let opset = model.opset(forDomain: n.domain)
+            ops.append(opset)
+            let def = registry.definition(domain: n.domain, type: n.opType)
+            det.append(def?.deterministic ?? true)
+            do {
+                if let k = try backend.makeKernel(for: n, opset: opset, graph: g) {
+                    ks.append(k)
+                } else if let def {
+                    ks.append(try def.makeReference(n, opset))
+                } else {
+                    throw RuntimeError.unsupported("no kernel for op \(OpKey(n.domain, n.opType))")
+                }
+            } catch let e as RuntimeError {
+                throw RuntimeError(e.kind, "\(sourceName): node \(n.label): \(e.message)")
+            }
+        }
+        kernels = ks
+        opsets = ops
+        deterministic = det
+
+        var last: [String: Int] = [:]
+        for (step, i) in order.enumerated() {
+            for inp in g.nodes[i].inputs where !inp.isEmpty { last[inp] = step }
+        }
+        var rel = [[String]](repeating: [], count: order.count)
+        for (name, step) in last { rel[step].append(name) }
+        releaseAfter = rel
+        constants = g.initializers
+        foldedAtInit = [Bool](repeating: false, count: order.count)
+        try foldConstants()
+    }
+
+    /// Every op the model uses that the registry lacks, reported at once.
+    static func checkSupported(_ model: Model, registry: OpRegistry, context: String) throws {
+        var missing: [OpKey: [String]] = [:]
+        for n in model.graph.nodes where registry.definition(domain: n.domain, type: n.opType) == nil {
+            missing[OpKey(n.domain, n.opType), default: []].append(n.name.isEmpty ? "(unnamed)" : n.name)
+        }
+        guard !missing.isEmpty else { return }
+        let parts = missing.keys.sorted { $0.description < $1.description }.map { k -> String in
+            let names = missing[k]!
+            let shown = names.prefix(3).map { "'\($0)'" }.joined(separator: ", ")
+            return "\(k) (\(names.count) node\(names.count == 1 ? "" : "s"): \(shown)\(names.count > 3 ? ", …" : ""))"
+        }
+        throw RuntimeError(.unsupportedOp,
+            "\(context): \(missing.count) unsupported op type\(missing.count == 1 ? "" : "s"): \(parts.joined(separator: "; "))")
+    }
+
+    /// Evaluates, once, every deterministic node whose inputs are all constants.
+    private func foldConstants() throws {
+        for (step, i) in order.enumerated() where deterministic[step] {
+            let n = graph.nodes[i]
+            guard n.inputs.allSatisfy({ $0.isEmpty || constants[$0] != nil }) else { continue }
+            let outs = try execute(step: step, values: constants)
+            for (name, t) in zip(n.outputs, outs) where !name.isEmpty { constants[name] = t.plain() }
+            foldedAtInit[step] = true
+        }
+    }
+
+    // MARK: running
+
+    /// Runs the graph. `outputs` defaults to the graph's declared outputs; any value name
+    /// (including intermediates) may be requested.
+    public func run(_ feeds: [String: Tensor], outputs requested: [String]? = nil) throws -> [String: Tensor] {
+        let outNames = requested ?? graph.outputs.map(\.name)
+        try validateFeeds(feeds)
+        let signature = feeds.keys.sorted().map { "\($0):\(feeds[$0]!.dtype)\(feeds[$0]!.shape)" }.joined(separator: ";")
+        let keep = Set(outNames)
+        for name in outNames where !isKnownValue(name) {
+            throw RuntimeError(.badInput, "\(sourceName): no value named '\(name)' in the graph")
+        }
+
+        var values = constants
+        for (k, v) in feeds { values[k] = v }
+        let plan: Plan
+        let planning: Bool
+        if let p = plans[signature] {
+            plan = p
+            planning = false
+            for (k, v) in p.folded { values[k] = v }
+        } else {
+            plan = Plan(steps: order.count)
+            planning = true
+        }
+        // During planning: which values are fixed by the signature alone.
+        var fixedValue = Set(constants.keys)
+        var fixedShape = Set(constants.keys).union(feeds.keys)
+
+        for step in 0..<order.count where !plan.skip[step] {
+            let n = graph.nodes[order[step]]
+            if foldedAtInit[step] { continue }
+            let t0 = profiling ? DispatchTime.now().uptimeNanoseconds : 0
+            let outs = try execute(step: step, values: values)
+            if profiling {
+                profile[n.opType, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            }
+            for (name, t) in zip(n.outputs, outs) where !name.isEmpty { values[name] = t }
+
+            if planning {
+                let (valueFixed, shapeFixed) = Session.foldability(n, fixedValue: fixedValue, fixedShape: fixedShape,
+                                                                  deterministic: deterministic[step])
+                if valueFixed {
+                    plan.skip[step] = true
+                    for (name, t) in zip(n.outputs, outs) where !name.isEmpty {
+                        plan.folded[name] = t
+                        fixedValue.insert(name)
+                    }
+                }
+                if shapeFixed { for o in n.outputs { fixedShape.insert(o) } }
+            }
+            // Free what no later node reads; recycle buffers nobody else holds.
+            for name in releaseAfter[step] where !keep.contains(name) && constants[name] == nil
+                && plan.folded[name] == nil && feeds[name] == nil {
+                if var t = values.removeValue(forKey: name), isKnownUniquelyReferenced(&t.storage) {
+                    pool.give(t.storage)
+                }
+            }
+        }
+        if planning { plans[signature] = plan }
+
+        var result: [String: Tensor] = [:]
+        for name in outNames {
+            guard let t = values[name] else {
+                throw RuntimeError(.invalidGraph, "\(sourceName): output '\(name)' was not produced")
+            }
+            result[name] = t.plain()
+        }
+        return result
+    }
+
+    /// Whether a node's outputs are fixed by the input signature alone (value) or at least
+    /// their shapes are (shape), given which inputs are.
+    static func foldability(_ n: Node, fixedValue: Set<String>, fixedShape: Set<String>, deterministic: Bool) -> (Bool, Bool) {
+        let ins = n.inputs.filter { !$0.isEmpty }
+        if n.domain.isEmpty, n.opType == "Shape" || n.opType == "Size" {
+            let fixed = ins.first.map { fixedShape.contains($0) } ?? false
+            return (fixed, true)
+        }
+        let valueFixed = deterministic && !ins.isEmpty && ins.allSatisfy { fixedValue.contains($0) }
+        let shapeFixed: Bool
+        if dataDependentShapeOps.contains(n.opType) {
+            shapeFixed = valueFixed
+        } else if valueDependentShapeOps.contains(n.opType) {
+            shapeFixed = (ins.first.map { fixedShape.contains($0) } ?? true) && ins.dropFirst().allSatisfy { fixedValue.contains($0) }
+        } else {
+            shapeFixed = ins.allSatisfy { fixedShape.contains($0) }
+        }
+        return (valueFixed, shapeFixed || valueFixed)
+    }
+
+    /// Ops whose output shape depends on input values beyond the first input's shape.
+    static let valueDependentShapeOps: Set<String> = [
+        "Reshape", "Expand", "Tile", "Slice", "Pad", "Resize", "Upsample", "Split", "Squeeze", "Unsqueeze",
+        "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+        "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "TopK", "OneHot", "ConstantOfShape",
+        "CenterCropPad", "ConvTranspose",
+    ]
+    /// Ops whose output shape depends on the data itself.
+    static let dataDependentShapeOps: Set<String> = ["NonZero", "Unique", "Compress", "NonMaxSuppression", "Range"]
+
+    private func isKnownValue(_ name: String) -> Bool {
+        if constants[name] != nil || graph.inputs.contains(where: { $0.name == name }) { return true }
+        return graph.nodes.contains { $0.outputs.contains(name) }
+    }
+
+    /// Runs one step's kernel, wrapping errors with the node and its input types.
+    private func execute(step: Int, values: [String: Tensor]) throws -> [Tensor] {
+        let n = graph.nodes[order[step]]
+        let k = kernels[step]
+        var ins: [Tensor?] = []
+        ins.reserveCapacity(n.inputs.count)
+        for name in n.inputs {
+            if name.isEmpty { ins.append(nil); continue }
+            guard let t = values[name] else {
+                throw RuntimeError(.invalidGraph, "\(sourceName): node \(n.label): input '\(name)' has no value")
+            }
+            ins.append(k.acceptsOpaqueInputs ? t : t.plain())
+        }
+        let ctx = KernelContext(node: n, opset: opsets[step], pool: pool)
+        do {
+            let outs = try k.run(ins, ctx)
+            let expected = n.outputs.filter { !$0.isEmpty }.count
+            if outs.count < expected && outs.count < n.outputs.count {
+                // Trailing optional outputs may be omitted only when unnamed.
+                for (i, o) in n.outputs.enumerated() where i >= outs.count && !o.isEmpty {
+                    throw RuntimeError(.unsupportedOp, "output #\(i) ('\(o)') is not produced by this implementation")
+                }
+            }
+            return outs
+        } catch let e as RuntimeError {
+            let sig = zip(n.inputs, ins).map { name, t in t.map { "\(name.isEmpty ? "_" : name): \($0.dtype)\($0.shape)" } ?? "_" }
+            throw RuntimeError(e.kind, "\(sourceName): node \(n.label) (inputs \(sig.joined(separator: ", "))): \(e.message)")
+        }
+    }
+
+    /// Checks names, dtypes and shapes of fed inputs against the declarations; symbolic
+    /// dimensions must bind consistently across inputs.
+    func validateFeeds(_ feeds: [String: Tensor]) throws {
+        let declared = graph.runtimeInputs
+        var bindings: [String: Int] = [:]
+        for d in declared {
+            guard let t = feeds[d.name] else {
+                throw RuntimeError(.badInput, "\(sourceName): input '\(d.name)' (\(d.dtype.map(\.description) ?? "?")\(d.shapeDescription)) was not given")
+            }
+            if let dt = d.dtype, dt != t.dtype {
+                throw RuntimeError(.badInput, "\(sourceName): input '\(d.name)' must be \(dt)\(d.shapeDescription), got \(t.dtype)\(t.shape)")
+            }
+            if let s = d.shape {
+                guard s.count == t.rank else {
+                    throw RuntimeError(.badInput, "\(sourceName): input '\(d.name)' must have rank \(s.count) \(d.shapeDescription), got shape \(t.shape)")
+                }
+                for (i, (dim, v)) in zip(s, t.shape).enumerated() {
+                    switch dim {
+                    case .fixed(let f) where f != v:
+                        throw RuntimeError(.badInput, "\(sourceName): input '\(d.name)' must have shape \(d.shapeDescription), got \(t.shape) (dimension \(i) is \(v), expected \(f))")
+                    case .symbolic(let sym):
+                        if let b = bindings[sym], b != v {
+                            throw RuntimeError(.badInput, "\(sourceName): input '\(d.name)' dimension \(i) ('\(sym)') is \(v), but '\(sym)' is \(b) in another input")
+                        }
+                        bindings[sym] = v
+                    default: break
+                    }
+                }
+            }
+        }
+        let known = Set(graph.inputs.map(\.name))
+        for k in feeds.keys where !known.contains(k) {
+            throw RuntimeError(.badInput, "\(sourceName): '\(k)' is not an input of the graph (inputs: \(declared.map(\.name).joined(separator: ", ")))")
+        }
+    }
+}

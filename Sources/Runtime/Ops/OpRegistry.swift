@@ -1,0 +1,73 @@
+/// One operator: its identity and the reference kernel factory. Backends add faster kernels
+/// for some ops; the reference one is always there and defines the semantics.
+public struct OpDefinition {
+    public let domain: String
+    public let type: String
+    /// Oldest opset version whose semantics the kernel implements.
+    public let sinceVersion: Int
+    /// False for ops whose outputs are random (never constant-folded).
+    public let deterministic: Bool
+    public let makeReference: (Node, Int) throws -> Kernel
+
+    public init(domain: String = "", type: String, sinceVersion: Int = 1, deterministic: Bool = true,
+                makeReference: @escaping (Node, Int) throws -> Kernel) {
+        self.domain = domain
+        self.type = type
+        self.sinceVersion = sinceVersion
+        self.deterministic = deterministic
+        self.makeReference = makeReference
+    }
+}
+
+public struct OpKey: Hashable, CustomStringConvertible {
+    public let domain: String
+    public let type: String
+    public init(_ domain: String, _ type: String) {
+        self.domain = domain == "ai.onnx" ? "" : domain
+        self.type = type
+    }
+    public var description: String { domain.isEmpty ? type : "\(domain).\(type)" }
+}
+
+/// The set of known ops. Each op family registers itself in its own file
+/// (`registerXxx(into:)`); `OpRegistry.standard` lists the families.
+public final class OpRegistry {
+    private(set) var ops: [OpKey: OpDefinition] = [:]
+
+    public init() {}
+
+    public func register(_ def: OpDefinition) {
+        let key = OpKey(def.domain, def.type)
+        precondition(ops[key] == nil, "op \(key) registered twice")
+        ops[key] = def
+    }
+
+    /// Registers a stateless reference kernel.
+    public func register(_ type: String, domain: String = "", since: Int = 1, deterministic: Bool = true,
+                         _ body: @escaping ClosureKernel.Body) {
+        let k = ClosureKernel(body)
+        register(OpDefinition(domain: domain, type: type, sinceVersion: since, deterministic: deterministic,
+                              makeReference: { _, _ in k }))
+    }
+
+    public func definition(domain: String, type: String) -> OpDefinition? { ops[OpKey(domain, type)] }
+
+    public var allKeys: [OpKey] { ops.keys.sorted { $0.description < $1.description } }
+
+    /// Every op family of the runtime.
+    public static let standard: OpRegistry = {
+        let r = OpRegistry()
+        registerElementwiseOps(into: r)
+        registerActivationOps(into: r)
+        registerReductionOps(into: r)
+        registerShapeOps(into: r)
+        registerIndexingOps(into: r)
+        registerResizePadOps(into: r)
+        registerConvOps(into: r)
+        registerPoolOps(into: r)
+        registerNormalizationOps(into: r)
+        registerMatMulOps(into: r)
+        registerMiscOps(into: r)
+        return r
+    }()
+}

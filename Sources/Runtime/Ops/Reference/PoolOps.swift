@@ -1,0 +1,2 @@
+// Placeholder: filled in by the op family's implementation.
+func registerPoolOps(into r: OpRegistry) {}
