@@ -4,13 +4,7 @@ import Foundation
 func registerActivationOps(into r: OpRegistry) {
     r.register("Relu") { inputs, ctx in
         let x = try inputs.required(0)
-        switch x.dtype {
-        case .int8: return [mapSame(x, ctx, Int8.self) { max($0, 0) }]
-        case .int16: return [mapSame(x, ctx, Int16.self) { max($0, 0) }]
-        case .int32: return [mapSame(x, ctx, Int32.self) { max($0, 0) }]
-        case .int64: return [mapSame(x, ctx, Int64.self) { max($0, 0) }]
-        default: return [try mapFloat(x, ctx, relu, relu)]
-        }
+        return [x.dtype.isInteger ? try integerRelu(x, ctx) : try mapFloat(x, ctx, { relu($0) }, { relu($0) })]
     }
     r.register("LeakyRelu") { inputs, ctx in
         let a = ctx.node.float("alpha", default: 0.01)
@@ -35,7 +29,7 @@ func registerActivationOps(into r: OpRegistry) {
         return [try mapFloat(inputs.required(0), ctx, { $0 > a ? $0 : 0 }, { $0 > Double(a) ? $0 : 0 })]
     }
     r.register("Tanh") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, Float.hyperbolicTangent, Double.hyperbolicTangent)] }
-    r.register("Sigmoid") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, sigmoid, sigmoid)] }
+    r.register("Sigmoid") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { sigmoid($0) }, { sigmoid($0) })] }
     r.register("HardSigmoid") { inputs, ctx in
         let a = ctx.node.float("alpha", default: 0.2), b = ctx.node.float("beta", default: 0.5)
         return [try mapFloat(inputs.required(0), ctx, { hardSigmoid($0, a, b) }, { hardSigmoid($0, Double(a), Double(b)) })]
@@ -50,11 +44,12 @@ func registerActivationOps(into r: OpRegistry) {
                       { $0 * Double.hyperbolicTangent(softplus($0)) })]
     }
     r.register("Gelu") { inputs, ctx in
-        switch ctx.node.string("approximate", default: "none") {
-        case "none": return [try mapFloat(inputs.required(0), ctx, gelu, gelu)]
-        case "tanh": return [try mapFloat(inputs.required(0), ctx, geluTanh, geluTanh)]
-        case let s: throw RuntimeError.invalid("Gelu: approximate must be \"none\" or \"tanh\", got \"\(s)\"")
+        let approximate = ctx.node.string("approximate", default: "none")
+        guard approximate == "none" || approximate == "tanh" else {
+            throw RuntimeError.invalid("Gelu: approximate must be \"none\" or \"tanh\", got \"\(approximate)\"")
         }
+        let tanh = approximate == "tanh"
+        return [try mapFloat(inputs.required(0), ctx, { tanh ? geluTanh($0) : gelu($0) }, { tanh ? geluTanh($0) : gelu($0) })]
     }
 
     r.register("Clip") { inputs, ctx in [try clip(inputs, ctx)] }
@@ -93,7 +88,18 @@ func registerActivationOps(into r: OpRegistry) {
     x * (1 + T.hyperbolicTangent(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x))) / 2
 }
 
-/// `y[i] = f(x[i])` for element type `T` (integer paths of Relu).
+/// Relu for the signed integer types ONNX allows (opset 14).
+private func integerRelu(_ x: Tensor, _ ctx: KernelContext) throws -> Tensor {
+    switch x.dtype {
+    case .int8: return mapSame(x, ctx, Int8.self) { max($0, 0) }
+    case .int16: return mapSame(x, ctx, Int16.self) { max($0, 0) }
+    case .int32: return mapSame(x, ctx, Int32.self) { max($0, 0) }
+    case .int64: return mapSame(x, ctx, Int64.self) { max($0, 0) }
+    default: throw RuntimeError.dtype("Relu does not support element type \(x.dtype)")
+    }
+}
+
+/// `y[i] = f(x[i])` for element type `T`.
 @inline(__always)
 private func mapSame<T: TensorElement>(_ x: Tensor, _ ctx: KernelContext, _: T.Type, _ f: (T) -> T) -> Tensor {
     var y = ctx.allocate(x.shape, x.dtype, zeroed: false)
@@ -213,6 +219,28 @@ private func softmaxFamily(_ kind: SoftmaxKind, _ inputs: [Tensor?], _ ctx: Kern
 private func softmaxBlocks<T: FloatMath>(_ kind: SoftmaxKind, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
                                          outer: Int, n: Int, inner: Int) {
     guard n > 0 && inner > 0 else { return }
+    if inner == 1 && kind != .hardmax {
+        // Contiguous rows (the innermost axis, the common case): scalar running values.
+        for o in 0..<outer {
+            let px = x + o * n, py = y + o * n
+            var m = px[0]
+            for k in 1..<n where px[k] > m { m = px[k] }
+            var sum: T = 0
+            for k in 0..<n {
+                let e = T.exponential(px[k] - m)
+                py[k] = e
+                sum += e
+            }
+            if kind == .softmax {
+                let r = 1 / sum
+                for k in 0..<n { py[k] *= r }
+            } else {
+                let shift = m + T.logarithm(sum)
+                for k in 0..<n { py[k] = px[k] - shift }
+            }
+        }
+        return
+    }
     let scratch = UnsafeMutablePointer<T>.allocate(capacity: 2 * inner)
     let best = UnsafeMutablePointer<Int>.allocate(capacity: inner)
     defer { scratch.deallocate(); best.deallocate() }

@@ -387,66 +387,75 @@ private func whereOp(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor
 
 // MARK: Cast
 
-/// ONNX Cast between numeric types (and bool). Integer → integer goes through the 64-bit
-/// pattern so it is exact and wraps like C; everything else goes through Double, which holds
-/// every float16/bfloat16/float32 value and every integer up to 2^53 exactly. Float → integer
-/// truncates toward zero and saturates (NaN → 0) instead of C's undefined behaviour.
+/// ONNX Cast between numeric types and bool, element by element in the source and target
+/// types: float → float rounds to nearest even, integer → integer wraps like C, float →
+/// integer truncates toward zero and saturates (NaN → 0) instead of C's undefined behaviour,
+/// anything → bool is `!= 0`. bfloat16 converts through float32, as ONNX defines it.
 func castTensor(_ x: Tensor, to: DType, _ ctx: KernelContext) throws -> Tensor {
     if x.dtype == to { return x }
     guard x.dtype != .string && to != .string else {
         throw RuntimeError.dtype("Cast between string and numeric types is not supported (\(x.dtype) → \(to))")
     }
+    if x.dtype == .bfloat16 {
+        let wide = convertElements(x, ctx, .float32, UInt16.self, Float.self) { Float(bitPattern: UInt32($0) << 16) }
+        return try castTensor(wide, to: to, ctx)
+    }
+    if to == .bfloat16 {
+        let wide = try castTensor(x, to: .float32, ctx)
+        return convertElements(wide, ctx, .bfloat16, Float.self, UInt16.self) { Tensor.bfloat16Bits($0) }
+    }
+    // bool elements are bytes 0/1: as a source they are the integers 0 and 1.
+    return try (x.dtype == .bool ? DType.uint8 : x.dtype).visit(CastSource(x: x, to: to, ctx: ctx), op: "Cast")
+}
+
+@inline(__always)
+private func convertElements<S, D>(_ x: Tensor, _ ctx: KernelContext, _ to: DType, _: S.Type, _: D.Type,
+                                   _ f: (S) -> D) -> Tensor {
     var y = ctx.allocate(x.shape, to, zeroed: false)
     let n = x.count
-    if x.dtype.isInteger && to.isInteger {
-        var bits = [Int64](repeating: 0, count: n)
-        func read<T: FixedWidthInteger>(_: T.Type) {
-            x.withElements(T.self) { s in for i in 0..<n { bits[i] = Int64(truncatingIfNeeded: s[i]) } }
-        }
-        func write<T: FixedWidthInteger>(_: T.Type) {
-            y.withMutableElements(T.self) { d in for i in 0..<n { d[i] = T(truncatingIfNeeded: bits[i]) } }
-        }
-        switch x.dtype {
-        case .int8: read(Int8.self)
-        case .int16: read(Int16.self)
-        case .int32: read(Int32.self)
-        case .int64: read(Int64.self)
-        case .uint8: read(UInt8.self)
-        case .uint16: read(UInt16.self)
-        case .uint32: read(UInt32.self)
-        default: read(UInt64.self)
-        }
-        switch to {
-        case .int8: write(Int8.self)
-        case .int16: write(Int16.self)
-        case .int32: write(Int32.self)
-        case .int64: write(Int64.self)
-        case .uint8: write(UInt8.self)
-        case .uint16: write(UInt16.self)
-        case .uint32: write(UInt32.self)
-        default: write(UInt64.self)
-        }
-        return y
-    }
-    let v = x.doubles
-    func write<T>(_: T.Type, _ f: (Double) -> T) {
-        y.withMutableElements(T.self) { d in for i in 0..<n { d[i] = f(v[i]) } }
-    }
-    switch to {
-    case .float32: write(Float.self) { Float($0) }
-    case .float64: write(Double.self) { $0 }
-    case .float16: write(Float16.self) { Float16($0) }
-    case .bfloat16: write(UInt16.self) { Tensor.bfloat16Bits(Float($0)) }
-    case .bool: write(UInt8.self) { $0 != 0 ? 1 : 0 }
-    case .int8: write(Int8.self) { Int8(fromDouble: $0) }
-    case .int16: write(Int16.self) { Int16(fromDouble: $0) }
-    case .int32: write(Int32.self) { Int32(fromDouble: $0) }
-    case .int64: write(Int64.self) { Int64(fromDouble: $0) }
-    case .uint8: write(UInt8.self) { UInt8(fromDouble: $0) }
-    case .uint16: write(UInt16.self) { UInt16(fromDouble: $0) }
-    case .uint32: write(UInt32.self) { UInt32(fromDouble: $0) }
-    case .uint64: write(UInt64.self) { UInt64(fromDouble: $0) }
-    case .string: break
-    }
+    x.withElements(S.self) { s in y.withMutableElements(D.self) { d in for i in 0..<n { d[i] = f(s[i]) } } }
     return y
+}
+
+/// Picks the source type; `CastFromFloat`/`CastFromInteger` then pick the target type.
+private struct CastSource: NumericVisitor {
+    let x: Tensor, to: DType, ctx: KernelContext
+    func floating<S: BinaryFloatingPoint & TensorElement>(_: S.Type) throws -> Tensor {
+        if to == .bool { return convertElements(x, ctx, .bool, S.self, Bool.self) { $0 != 0 } }
+        return try to.visit(CastFromFloat<S>(x: x, ctx: ctx), op: "Cast")
+    }
+    func integer<S: FixedWidthInteger & TensorElement>(_: S.Type) throws -> Tensor {
+        if to == .bool { return convertElements(x, ctx, .bool, S.self, Bool.self) { $0 != 0 } }
+        return try to.visit(CastFromInteger<S>(x: x, ctx: ctx), op: "Cast")
+    }
+}
+
+private struct CastFromFloat<S: BinaryFloatingPoint & TensorElement>: NumericVisitor {
+    let x: Tensor, ctx: KernelContext
+    func floating<D: BinaryFloatingPoint & TensorElement>(_: D.Type) throws -> Tensor {
+        convertElements(x, ctx, D.dtype, S.self, D.self) { D($0) }
+    }
+    func integer<D: FixedWidthInteger & TensorElement>(_: D.Type) throws -> Tensor {
+        // Through Double and the concrete Int64/UInt64 conversions: the generic
+        // FixedWidthInteger(BinaryFloatingPoint) initialiser is several times slower. Double(D.max)
+        // may round up (2^63 for Int64): values at or above it saturate.
+        let lo = Double(D.min), hi = Double(D.max)
+        return convertElements(x, ctx, D.dtype, S.self, D.self) { s in
+            let v = s.doubleValue
+            if v.isNaN { return 0 }
+            if v <= lo { return D.min }
+            if v >= hi { return D.max }
+            return v < 0x1p63 ? D(truncatingIfNeeded: Int64(v)) : D(truncatingIfNeeded: UInt64(v))
+        }
+    }
+}
+
+private struct CastFromInteger<S: FixedWidthInteger & TensorElement>: NumericVisitor {
+    let x: Tensor, ctx: KernelContext
+    func floating<D: BinaryFloatingPoint & TensorElement>(_: D.Type) throws -> Tensor {
+        convertElements(x, ctx, D.dtype, S.self, D.self) { D($0) }
+    }
+    func integer<D: FixedWidthInteger & TensorElement>(_: D.Type) throws -> Tensor {
+        convertElements(x, ctx, D.dtype, S.self, D.self) { D(truncatingIfNeeded: $0) }
+    }
 }
