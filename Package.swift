@@ -36,6 +36,8 @@ let package = Package(
         .testTarget(name: "ImporterTests", dependencies: ["Importer", "Runtime"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Importer", "Runtime"]),
         .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime"]),
-        .testTarget(name: "CLITests", dependencies: ["Importer", "Runtime"]),
+        .testTarget(name: "CLITests", dependencies: [
+            "Importer", "Runtime", "seeing", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
     ]
 )
