@@ -84,6 +84,13 @@ private func gather(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor 
     out.makeUnique()
     let src = x.storage.data, dst = out.storage.data
     let block = inner * es, srcOuter = x.shape[axis] * block
+    if inner == 1 {
+        // One element per index: out[o, j] = x[o, idx[j]] as a typed per-axis gather
+        // instead of element-sized memcpys.
+        DataMovement.gatherAxes(src: src, srcShape: [outer, x.shape[axis]], maps: [Array(0..<outer), idx],
+                                dst: dst, elementSize: es)
+        return out
+    }
     var d = dst
     for o in 0..<outer {
         let base = src + o * srcOuter
