@@ -27,6 +27,9 @@ final class IndexingOpsTests: XCTestCase {
         H.check(m, [3, 3], [4, 2, 0, 9, 7, 5, 14, 12, 10])
         let ints = Tensor(shape: [4], int64s: [5, 6, 7, 8])
         XCTAssertEqual(try H.run1("Slice", [ints, H.i64([1]), H.i64([3])]).toArray(Int64.self), [6, 7])
+        // Extreme steps select one element instead of overflowing.
+        H.check(try H.run1("Slice", [x, H.i64([2]), H.i64([9]), nil, H.i64([Int(Int64.max)])]), [1], [2])
+        H.check(try H.run1("Slice", [x, H.i64([-1]), H.i64([Int(Int64.min)]), nil, H.i64([Int(Int64.min)])]), [1], [9])
         H.expectError(.invalidArgument, "must not be 0") { try H.run1("Slice", [x, H.i64([0]), H.i64([3]), nil, H.i64([0])]) }
     }
 

@@ -25,10 +25,17 @@ enum DataMovement {
         return out
     }
 
-    /// Checks that a shape read from a tensor has no negative dimension.
+    /// Checks that a shape computed from input values has no negative dimension and a byte
+    /// size that fits in memory arithmetic, so that allocating it cannot trap.
     static func checkShape(_ shape: [Int], _ what: String) throws {
         if let d = shape.first(where: { $0 < 0 }) {
             throw RuntimeError.invalid("\(what) \(shape) has negative dimension \(d)")
+        }
+        var bytes = 8
+        for d in shape {
+            let (p, overflow) = bytes.multipliedReportingOverflow(by: d)
+            guard !overflow, p < 1 << 48 else { throw RuntimeError.invalid("\(what) \(shape) is too large") }
+            bytes = p
         }
     }
 

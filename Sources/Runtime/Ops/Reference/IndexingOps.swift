@@ -19,14 +19,18 @@ func registerIndexingOps(into r: OpRegistry) {
 private func sliceRange(start: Int, end: Int, step: Int, dim: Int) -> (start: Int, count: Int) {
     var s = start < 0 ? start + dim : start
     var e = end < 0 ? end + dim : end
+    // Any step longer than the axis selects at most one element; bounding it keeps the
+    // arithmetic below from overflowing.
     if step > 0 {
+        let step = min(step, dim + 1)
         s = min(max(s, 0), dim)
         e = min(max(e, 0), dim)
-        return (s, e > s ? (e - s + step - 1) / step : 0)
+        return (s, e > s ? (e - s - 1) / step + 1 : 0)
     }
+    let back = min(-max(step, -(dim + 1)), dim + 1)
     s = min(max(s, 0), dim - 1)
     e = min(max(e, -1), dim - 1)
-    return (s, s > e ? (s - e - step - 1) / -step : 0)
+    return (s, s > e ? (s - e - 1) / back + 1 : 0)
 }
 
 private func slice(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
@@ -54,7 +58,8 @@ private func slice(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
         guard step != 0 else { throw RuntimeError.invalid("slice step for axis \(a) must not be 0") }
         let (s, n) = sliceRange(start: starts[i], end: ends[i], step: step, dim: x.shape[a])
         shape[a] = n
-        strides[a] = st[a] * step
+        // With two or more elements |step| < dim, so this cannot overflow.
+        strides[a] = n > 1 ? st[a] * step : 0
         offset += n > 0 ? s * st[a] : 0
     }
     return try DataMovement.materialize(x, viewShape: shape, viewStrides: strides, offset: offset, ctx)
@@ -336,6 +341,7 @@ private func oneHot(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor 
     let es = try DataMovement.elementSize(values)
     var shape = indices.shape
     shape.insert(depth, at: axis)
+    try DataMovement.checkShape(shape, "output shape")
     var out = ctx.allocate(shape, values.dtype, zeroed: false)
     out.makeUnique()
     let dst = out.storage.data, v = values.storage.data

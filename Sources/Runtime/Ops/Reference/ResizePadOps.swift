@@ -37,8 +37,8 @@ private func pad(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
         axesGiven = inputs.optional(3)?.ints
     }
     let axes = try DataMovement.axes(axesGiven ?? Array(0..<x.rank), rank: x.rank)
-    guard pads.count == 2 * axes.count else {
-        throw RuntimeError.invalid("pads \(pads) must have 2 × \(axes.count) entries (begins then ends) for shape \(x.shape)")
+    guard pads.count == 2 * axes.count, pads.allSatisfy({ $0 > -(1 << 40) && $0 < 1 << 40 }) else {
+        throw RuntimeError.invalid("pads \(pads) must be 2 × \(axes.count) sizes (begins then ends) for shape \(x.shape)")
     }
     var begin = [Int](repeating: 0, count: x.rank), end = begin
     for (i, a) in axes.enumerated() { begin[a] = pads[i]; end[a] = pads[axes.count + i] }
@@ -46,6 +46,7 @@ private func pad(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
     guard shape.allSatisfy({ $0 >= 0 }) else {
         throw RuntimeError.invalid("pads \(pads) crop more than the input shape \(x.shape) holds (result \(shape))")
     }
+    try DataMovement.checkShape(shape, "padded shape")
     var out = ctx.allocate(shape, x.dtype, zeroed: false)
     out.makeUnique()
     let dst = out.storage.data
@@ -171,7 +172,9 @@ private func resize(_ inputs: [Tensor?], _ ctx: KernelContext, upsample: Bool) t
             }
             for a in axes {
                 scale[a] = common
-                outShape[a] = Int(common * Double(x.shape[a]) + 0.5)
+                let size = common * Double(x.shape[a]) + 0.5
+                guard size < Double(1 << 40) else { throw RuntimeError.invalid("sizes \(sizes) make axis \(a) too large") }
+                outShape[a] = Int(size)
             }
         }
     } else {
@@ -189,6 +192,7 @@ private func resize(_ inputs: [Tensor?], _ ctx: KernelContext, upsample: Bool) t
         throw RuntimeError.invalid("coordinate_transformation_mode tf_crop_and_resize needs the roi input")
     }
 
+    try DataMovement.checkShape(outShape, "output shape")
     for a in 0..<rank where x.shape[a] == 0 && outShape[a] > 0 {
         throw RuntimeError.invalid("cannot resize axis \(a) of size 0 to \(outShape[a])")
     }

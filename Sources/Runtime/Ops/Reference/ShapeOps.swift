@@ -8,7 +8,7 @@ func registerShapeOps(into r: OpRegistry) {
         let x = try inputs.required(0)
         let spec = try inputs.required(1, "shape input").ints
         let allowZero = ctx.node.int("allowzero", default: 0) != 0
-        return [x.reshaped(try ShapeRules.reshape(x.shape, to: spec, allowZero: allowZero))]
+        return [x.reshaped(try reshapeTarget(x.shape, to: spec, allowZero: allowZero))]
     }
 
     r.register("Flatten") { inputs, ctx in
@@ -69,7 +69,7 @@ func registerShapeOps(into r: OpRegistry) {
     r.register("Expand") { inputs, ctx in
         let x = try inputs.required(0)
         let target = try inputs.required(1, "shape input").ints
-        let shape = try ShapeRules.broadcast(x.shape, target)
+        let shape = try expandedShape(x.shape, target)
         // Broadcast axes read with stride 0.
         let st = Tensor.strides(of: x.shape)
         let lead = shape.count - x.rank
@@ -86,6 +86,7 @@ func registerShapeOps(into r: OpRegistry) {
             throw RuntimeError.invalid("repeats \(reps) must have one entry per axis of shape \(x.shape)")
         }
         try DataMovement.checkShape(reps, "repeats")
+        try DataMovement.checkShape(x.shape + reps, "input shape and repeats")
         // View as [r0, d0, r1, d1, …] with stride 0 on the repeat axes; its row-major
         // order is exactly the tiled output's.
         let st = Tensor.strides(of: x.shape)
@@ -137,7 +138,7 @@ func registerShapeOps(into r: OpRegistry) {
     r.register("DepthToSpace") { inputs, ctx in
         let x = try inputs.required(0)
         let b = ctx.node.int("blocksize", default: 0)
-        guard x.rank == 4, b > 0, x.shape[1] % (b * b) == 0 else {
+        guard x.rank == 4, b > 0, b < 1 << 20, x.shape[1] % (b * b) == 0 else {
             throw RuntimeError.invalid("DepthToSpace needs a 4-D input whose channels divide by blocksize² (blocksize \(b), shape \(x.shape))")
         }
         let (n, c, h, w) = (x.shape[0], x.shape[1] / (b * b), x.shape[2], x.shape[3])
@@ -155,7 +156,7 @@ func registerShapeOps(into r: OpRegistry) {
     r.register("SpaceToDepth") { inputs, ctx in
         let x = try inputs.required(0)
         let b = ctx.node.int("blocksize", default: 0)
-        guard x.rank == 4, b > 0, x.shape[2] % b == 0, x.shape[3] % b == 0 else {
+        guard x.rank == 4, b > 0, b < 1 << 20, x.shape[2] % b == 0, x.shape[3] % b == 0 else {
             throw RuntimeError.invalid("SpaceToDepth needs a 4-D input whose height and width divide by blocksize (blocksize \(b), shape \(x.shape))")
         }
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2] / b, x.shape[3] / b)
@@ -164,56 +165,54 @@ func registerShapeOps(into r: OpRegistry) {
     }
 }
 
-/// Output-shape rules that other kernels (and tests) reuse.
-enum ShapeRules {
-    /// Reshape's target: 0 copies the input dimension (unless `allowZero`), one -1 is inferred.
-    static func reshape(_ input: [Int], to spec: [Int], allowZero: Bool) throws -> [Int] {
-        var shape = spec
-        var inferred: Int? = nil
-        for (i, d) in spec.enumerated() {
-            switch d {
-            case -1:
-                guard inferred == nil else { throw RuntimeError.invalid("shape \(spec) has more than one -1") }
-                inferred = i
-            case 0 where !allowZero:
-                guard i < input.count else {
-                    throw RuntimeError.invalid("shape \(spec) copies dimension \(i) (0) but the input \(input) has rank \(input.count)")
-                }
-                shape[i] = input[i]
-            case ..<0:
-                throw RuntimeError.invalid("shape \(spec) has invalid dimension \(d)")
-            default: break
+/// Reshape's target: 0 copies the input dimension (unless `allowZero`), one -1 is inferred.
+private func reshapeTarget(_ input: [Int], to spec: [Int], allowZero: Bool) throws -> [Int] {
+    var shape = spec
+    var inferred: Int? = nil
+    for (i, d) in spec.enumerated() {
+        switch d {
+        case -1:
+            guard inferred == nil else { throw RuntimeError.invalid("shape \(spec) has more than one -1") }
+            inferred = i
+        case 0 where !allowZero:
+            guard i < input.count else {
+                throw RuntimeError.invalid("shape \(spec) copies dimension \(i) (0) but the input \(input) has rank \(input.count)")
             }
-        }
-        let total = input.reduce(1, *)
-        if let i = inferred {
-            let known = shape.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
-            guard known != 0, total % known == 0 else {
-                throw RuntimeError.invalid("cannot reshape \(input) (\(total) elements) to \(spec): -1 cannot be inferred")
-            }
-            shape[i] = total / known
-        }
-        guard shape.reduce(1, *) == total else {
-            throw RuntimeError.invalid("cannot reshape \(input) (\(total) elements) to \(spec) (\(shape.reduce(1, *)) elements)")
-        }
-        return shape
-    }
-
-    /// Multidirectional (numpy) broadcast of two shapes.
-    static func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
-        try checkNonNegative(b)
-        let r = max(a.count, b.count)
-        return try (0..<r).map { i in
-            let x = i - (r - a.count) >= 0 ? a[i - (r - a.count)] : 1
-            let y = i - (r - b.count) >= 0 ? b[i - (r - b.count)] : 1
-            guard x == y || x == 1 || y == 1 else {
-                throw RuntimeError.invalid("shapes \(a) and \(b) cannot be broadcast (dimension \(i): \(x) vs \(y))")
-            }
-            return x == 1 ? y : x
+            shape[i] = input[i]
+        case ..<0:
+            throw RuntimeError.invalid("shape \(spec) has invalid dimension \(d)")
+        default: break
         }
     }
+    let total = input.reduce(1, *)
+    try DataMovement.checkShape(shape.map { max($0, 0) }, "shape")
+    if let i = inferred {
+        let known = shape.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
+        guard known != 0, total % known == 0 else {
+            throw RuntimeError.invalid("cannot reshape \(input) (\(total) elements) to \(spec): -1 cannot be inferred")
+        }
+        shape[i] = total / known
+    }
+    guard shape.reduce(1, *) == total else {
+        throw RuntimeError.invalid("cannot reshape \(input) (\(total) elements) to \(spec) (\(shape.reduce(1, *)) elements)")
+    }
+    return shape
+}
 
-    private static func checkNonNegative(_ s: [Int]) throws { try DataMovement.checkShape(s, "shape") }
+/// Expand's output: multidirectional (numpy) broadcast of the input and the requested shape.
+private func expandedShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
+    try DataMovement.checkShape(b, "shape")
+    let r = max(a.count, b.count)
+    let out = try (0..<r).map { i in
+        let x = i - (r - a.count) >= 0 ? a[i - (r - a.count)] : 1
+        let y = i - (r - b.count) >= 0 ? b[i - (r - b.count)] : 1
+        guard x == y || x == 1 || y == 1 else {
+            throw RuntimeError.invalid("shapes \(a) and \(b) cannot be broadcast (dimension \(i): \(x) vs \(y))")
+        }
+        return x == 1 ? y : x
+    }
+    try DataMovement.checkShape(out, "output shape")
+    return out
 }
 
 private func concat(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
@@ -251,7 +250,7 @@ private func split(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> [Tensor]
     let dim = x.shape[axis]
     let sizes: [Int]
     if let given = inputs.optional(1)?.ints ?? ctx.node.ints("split") {
-        guard given.allSatisfy({ $0 >= 0 }), given.reduce(0, +) == dim else {
+        guard given.allSatisfy({ $0 >= 0 && $0 <= dim }), given.reduce(0, +) == dim else {
             throw RuntimeError.invalid("split sizes \(given) must be non-negative and sum to \(dim), the size of axis \(axis)")
         }
         sizes = given
