@@ -31,7 +31,7 @@ struct InspectCommand: ParsableCommand {
                 "nodes": g.nodes.count,
                 "parameters": g.parameterCount,
                 "initializers": g.initializers.count,
-                "unsupportedOps": unsupported.map { ["op": $0.op, "nodes": $0.nodes] as [String: Any] },
+                "unsupportedOps": unsupported.map { ["op": $0.op.description, "nodes": $0.nodes] as [String: Any] },
             ]
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -52,7 +52,7 @@ struct InspectCommand: ParsableCommand {
             print("unsupported ops: none")
         } else {
             print("unsupported ops (\(unsupported.count)):")
-            for u in unsupported { print("  \(u.op): \(u.nodes.prefix(5).joined(separator: ", "))\(u.nodes.count > 5 ? ", … (\(u.nodes.count) nodes)" : "")") }
+            for u in unsupported { print("  \(u.op.description): \(u.nodes.prefix(5).joined(separator: ", "))\(u.nodes.count > 5 ? ", … (\(u.nodes.count) nodes)" : "")") }
         }
         for w in result.report.warnings { print("warning: \(w)") }
     }
