@@ -9,6 +9,11 @@ final class DNNLContext {
     /// Activation reorders executed so far (into a kernel's preferred layout or back to
     /// plain); weight reorders are not counted.
     private(set) var activationReorders = 0
+    /// Kernel runs handed to the reference kernels (inputs or configurations oneDNN does not
+    /// take), so tests can tell that oneDNN really ran.
+    private(set) var referenceFallbacks = 0
+
+    func noteReferenceFallback() { referenceFallbacks += 1 }
 
     private struct CachedReorder {
         let src: DNNLMemoryDesc

@@ -64,8 +64,16 @@ struct DNNLEltwise: CustomStringConvertible {
     }
 }
 
-/// A convolution post-op: accumulate the destination's previous contents, or an eltwise.
+/// A post-op: accumulate the destination's previous contents, an eltwise function, or add
+/// a (broadcast) tensor given at execution as `DNNLPostOp.binaryArgument(index)`.
 enum DNNLPostOp {
     case sum
     case eltwise(DNNLEltwise)
+    case binaryAdd(DNNLMemoryDesc)
+
+    /// The execution argument of the binary post-op at `index` in the chain
+    /// (DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1; the macro does not import).
+    static func binaryArgument(_ index: Int) -> Int32 {
+        Int32(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE) * Int32(index + 1) | DNNL_ARG_SRC_1
+    }
 }

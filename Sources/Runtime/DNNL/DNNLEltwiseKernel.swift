@@ -54,7 +54,7 @@ final class DNNLEltwiseKernel: DNNLKernel {
         }
         let plan = Plan(primitives: prims, src: try DNNLMemory(desc, engine: context.engine),
                         dst: try DNNLMemory(desc, engine: context.engine))
-        plans.insert([desc], scalars, plan)
+        plans.insert(plan, for: [desc], scalars)
         return plan
     }
 }

@@ -82,6 +82,9 @@ final class DNNLAttributes {
             case .eltwise(let e):
                 try dnnlCheck(dnnl_post_ops_append_eltwise(p, 1, e.algorithm, e.alpha, e.beta),
                               "dnnl_post_ops_append_eltwise(\(e))")
+            case .binaryAdd(let d):
+                var md = d.raw
+                try dnnlCheck(dnnl_post_ops_append_binary(p, dnnl_binary_add, &md), "dnnl_post_ops_append_binary(add \(d.dims))")
             }
         }
         try dnnlCheck(dnnl_primitive_attr_set_post_ops(handle, p), "dnnl_primitive_attr_set_post_ops")

@@ -21,6 +21,7 @@ class DNNLKernel: Kernel {
 
     /// Runs the node's reference kernel on plain copies of `inputs`.
     func runReference(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> [Tensor] {
+        context.noteReferenceFallback()
         if reference == nil {
             guard let def = OpRegistry.standard.definition(domain: node.domain, type: node.opType) else {
                 throw RuntimeError.unsupported("no reference kernel for \(OpKey(node.domain, node.opType))")
@@ -45,7 +46,7 @@ struct DNNLPlanCache<Plan> {
         return nil
     }
 
-    mutating func insert(_ descs: [DNNLMemoryDesc], _ scalars: [Float] = [], _ plan: Plan) {
+    mutating func insert(_ plan: Plan, for descs: [DNNLMemoryDesc], _ scalars: [Float] = []) {
         if entries.count >= limit { entries.removeFirst() }
         entries.append((descs, scalars, plan))
     }

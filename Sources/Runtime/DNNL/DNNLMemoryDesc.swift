@@ -1,7 +1,7 @@
 import CDNNL
 
 /// A float32 oneDNN memory descriptor (a value: `dnnl_memory_desc_t` is a plain C struct).
-struct DNNLMemoryDesc {
+struct DNNLMemoryDesc: Equatable {
     var raw: dnnl_memory_desc_t
 
     init(_ raw: dnnl_memory_desc_t) { self.raw = raw }

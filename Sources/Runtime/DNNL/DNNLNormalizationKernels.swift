@@ -56,7 +56,7 @@ final class DNNLBatchNormKernel: DNNLKernel {
         let eps = node.float("epsilon", default: 1e-5)
         let plan = try plans.find([desc]) ?? {
             let p = try BatchNormPlan(desc: desc, channels: x.shape[1], epsilon: eps, globalStats: true, engine: context.engine)
-            plans.insert([desc], p)
+            plans.insert(p, for: [desc])
             return p
         }()
         let y = context.allocate(x.shape, desc, layout: x.layout as? DNNLLayout, pool: ctx.pool)
@@ -94,7 +94,7 @@ final class DNNLInstanceNormKernel: DNNLKernel {
             let p = try BatchNormPlan(desc: sample.desc, channels: x.shape[1], epsilon: eps, globalStats: false,
                                       engine: context.engine)
             let e = (plan: p, sampleBytes: sample.sampleStride * MemoryLayout<Float>.size)
-            plans.insert([desc], e)
+            plans.insert(e, for: [desc])
             return e
         }()
         let y = context.allocate(x.shape, desc, layout: x.layout as? DNNLLayout, pool: ctx.pool)
