@@ -108,6 +108,32 @@ final class DNNLPrimitive {
         try self.init(pd: pd, what: what)
     }
 
+    /// The first implementation whose name satisfies `prefer` (e.g. rejects "brgconv"), or
+    /// oneDNN's first choice when none does.
+    convenience init(opDesc: UnsafeRawPointer, attributes: DNNLAttributes?, engine: DNNLEngine, what: String,
+                     prefer: (String) -> Bool) throws {
+        var it: dnnl_primitive_desc_iterator_t?
+        try dnnlCheck(dnnl_primitive_desc_iterator_create(&it, opDesc, attributes?.handle, engine.handle, nil),
+                      "dnnl_primitive_desc_iterator_create(\(what))")
+        guard let it else { throw RuntimeError(.backendFailure, "dnnl_primitive_desc_iterator_create(\(what)) returned nothing") }
+        defer { dnnl_primitive_desc_iterator_destroy(it) }
+        var first: dnnl_primitive_desc_t? = nil
+        var chosen: dnnl_primitive_desc_t? = nil
+        repeat {
+            guard let pd = dnnl_primitive_desc_iterator_fetch(it) else { break }
+            if prefer(DNNLPrimitive.implementation(of: pd)) {
+                chosen = pd
+                break
+            }
+            if first == nil { first = pd } else { dnnl_primitive_desc_destroy(pd) }
+        } while dnnl_primitive_desc_iterator_next(it) == dnnl_success
+        if chosen != nil, let f = first { dnnl_primitive_desc_destroy(f) }
+        guard let pd = chosen ?? first else {
+            throw RuntimeError(.backendFailure, "dnnl_primitive_desc_iterator_fetch(\(what)) found no implementation")
+        }
+        try self.init(pd: pd, what: what)
+    }
+
     /// A reorder from `src` to `dst`.
     convenience init(reorderFrom src: DNNLMemoryDesc, to dst: DNNLMemoryDesc, engine: DNNLEngine) throws {
         var pd: dnnl_primitive_desc_t?
@@ -144,7 +170,9 @@ final class DNNLPrimitive {
     }
 
     /// The implementation oneDNN picked, e.g. "jit:avx512_core".
-    var implementation: String {
+    var implementation: String { DNNLPrimitive.implementation(of: pd) }
+
+    private static func implementation(of pd: dnnl_primitive_desc_t) -> String {
         var s: UnsafePointer<CChar>? = nil
         guard dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &s) == dnnl_success, let s else { return "?" }
         return String(cString: s)
