@@ -16,11 +16,11 @@ public enum AutoPad: String, Sendable {
 
     public var isSame: Bool { self == .sameUpper || self == .sameLower }
 
-    /// Splits a total padding between begin and end: SAME_UPPER puts the odd element at the
-    /// end, everything else at the beginning. Floor division so that negative totals
-    /// (ConvTranspose with a larger `output_shape`) split the same way ONNX's reference does.
+    /// Splits a non-negative total padding between begin and end: SAME_UPPER puts the odd
+    /// element at the end, everything else (also ConvTranspose's NOTSET with `output_shape`)
+    /// at the beginning.
     public func split(total: Int) -> (begin: Int, end: Int) {
-        let half = floorDiv(total, 2)
+        let half = total / 2
         return self == .sameUpper ? (half, total - half) : (total - half, half)
     }
 }

@@ -12,8 +12,8 @@ public struct ConvGeometry: Equatable, Sendable {
     public let kernel: [Int]
     public let strides: [Int]
     public let dilations: [Int]
-    /// Resolved padding per spatial axis. Non-negative for Conv; ConvTranspose may get
-    /// negative values from `output_shape` (the output extends past the full result).
+    /// Resolved (non-negative) padding per spatial axis. A ConvTranspose `output_shape` larger
+    /// than the full result leaves the extra trailing positions without contributions.
     public let padsBegin: [Int]
     public let padsEnd: [Int]
     /// ConvTranspose `output_padding` (zeros for Conv).
@@ -91,7 +91,8 @@ public struct ConvGeometry: Equatable, Sendable {
             if let req = requested {
                 for i in 0..<rank {
                     let full = s[i] * (inSp[i] - 1) + outPad[i] + (k[i] - 1) * d[i] + 1
-                    (pb[i], pe[i]) = auto.split(total: full - req[i])
+                    // Like onnxruntime: a larger requested size pads nothing and extends the end.
+                    (pb[i], pe[i]) = auto.split(total: max(0, full - req[i]))
                     out[i] = req[i]
                 }
             } else {

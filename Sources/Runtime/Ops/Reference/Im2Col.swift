@@ -9,7 +9,6 @@ struct ConvWindows {
     let kernel: [Int]
     let strides: [Int]
     let dilations: [Int]
-    /// May be negative (ConvTranspose with a larger output_shape).
     let pads: [Int]
 
     /// Conv: the image is the input, the columns are the output positions.
