@@ -152,9 +152,11 @@ final class DNNLConvKernel: DNNLKernel {
         let strides = g.strides.map(Int64.init)
         let dilates = g.dilations.map { Int64($0 - 1) }
         let padL = g.padsBegin.map(Int64.init)
-        // ConvTranspose: oneDNN's output is (in-1)·s + dilated kernel - padL - padR, so the
-        // output padding is a reduction of the end padding.
-        let padR = zip(g.padsEnd, g.outputPadding).map { Int64($0 - $1) }
+        // ConvTranspose: oneDNN's output is (in-1)·s + dilated kernel - padL - padR, so
+        // output_padding and a larger output_shape become a smaller (negative) end padding.
+        let padR = transposed
+            ? (0..<g.spatialRank).map { Int64((g.inputSpatial[$0] - 1) * g.strides[$0] + g.dilatedKernel($0) - g.padsBegin[$0] - g.outputSpatial[$0]) }
+            : g.padsEnd.map(Int64.init)
         let attributes = try DNNLAttributes(postOps: dnnlPostOps)
         let what = transposed ? "deconvolution" : "convolution"
         let primitive: DNNLPrimitive

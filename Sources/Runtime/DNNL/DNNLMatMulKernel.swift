@@ -62,46 +62,34 @@ final class DNNLMatMulKernel: DNNLKernel {
 
     /// Throws for shapes the reference kernel must handle (it reports the invalid ones).
     private func makeMatMulPlan(_ aShape: [Int], _ bShape: [Int]) throws -> Plan {
-        var ad = aShape.count == 1 ? [1] + aShape : aShape
-        var bd = bShape.count == 1 ? bShape + [1] : bShape
-        let rank = max(ad.count, bd.count)
-        ad = [Int](repeating: 1, count: rank - ad.count) + ad
-        bd = [Int](repeating: 1, count: rank - bd.count) + bd
-        guard rank >= 2, ad[rank - 1] == bd[rank - 2] else { throw RuntimeError.invalid("inner dimensions differ") }
-        var outDims = [Int]()
-        for i in 0..<(rank - 2) {
-            guard ad[i] == bd[i] || ad[i] == 1 || bd[i] == 1 else { throw RuntimeError.invalid("batch dims differ") }
-            outDims.append(max(ad[i], bd[i]))
+        let g = try MatMulGeometry(a: aShape, b: bShape)
+        // oneDNN wants equal ranks: promoted matrices with the batch axes padded by ones.
+        let batch = g.batchShape.count
+        func padded(_ s: [Int], _ matrix: [Int]) -> [Int] {
+            let b = s.dropLast(2)
+            return [Int](repeating: 1, count: batch - b.count) + b + matrix
         }
-        outDims += [ad[rank - 2], bd[rank - 1]]
-        var outShape = Array(outDims.dropLast(2))
-        if aShape.count > 1 { outShape.append(ad[rank - 2]) }
-        if bShape.count > 1 { outShape.append(bd[rank - 1]) }
-        return try makePlan(a: .plain(ad), b: .plain(bd), dst: .plain(outDims), postOps: [], c: nil, outputShape: outShape)
+        let a = padded(aShape.count == 1 ? [1] + aShape : aShape, [g.m, g.k])
+        let b = padded(bShape.count == 1 ? bShape + [1] : bShape, [g.k, g.n])
+        return try makePlan(a: .plain(a), b: .plain(b), dst: .plain(g.batchShape + [g.m, g.n]), postOps: [], c: nil,
+                            outputShape: g.outputShape)
     }
 
     private func makeGemmPlan(_ aShape: [Int], _ bShape: [Int], _ cShape: [Int]?) throws -> Plan {
-        guard aShape.count == 2, bShape.count == 2 else { throw RuntimeError.invalid("Gemm needs matrices") }
-        let transA = node.int("transA", default: 0) != 0, transB = node.int("transB", default: 0) != 0
-        let (m, k) = transA ? (aShape[1], aShape[0]) : (aShape[0], aShape[1])
-        let (kb, n) = transB ? (bShape[1], bShape[0]) : (bShape[0], bShape[1])
-        guard k == kb else { throw RuntimeError.invalid("inner dimensions differ") }
+        let g = try GemmGeometry(node: node, a: aShape, b: bShape, c: cShape)
         // Transposes are views: [M, K] over a [K, M] buffer has strides [1, M].
-        let a = try DNNLMemoryDesc.strided([m, k], strides: transA ? [1, m] : [k, 1])
-        let b = try DNNLMemoryDesc.strided([k, n], strides: transB ? [1, k] : [n, 1])
+        let a = try DNNLMemoryDesc.strided([g.m, g.k], strides: g.transA ? [1, g.m] : [g.k, 1])
+        let b = try DNNLMemoryDesc.strided([g.k, g.n], strides: g.transB ? [1, g.k] : [g.n, 1])
         var postOps: [DNNLPostOp] = []
         let alpha = node.float("alpha", default: 1)
         if alpha != 1 { postOps.append(.eltwise(DNNLEltwise(algorithm: dnnl_eltwise_linear, alpha: alpha, beta: 0))) }
         var c: DNNLMemoryDesc? = nil
         if let cs = cShape {
-            let c2 = [Int](repeating: 1, count: max(0, 2 - cs.count)) + cs
-            guard c2.count == 2, c2[0] == 1 || c2[0] == m, c2[1] == 1 || c2[1] == n else {
-                throw RuntimeError.invalid("C does not broadcast")
-            }
-            c = try .plain(c2)
+            // C as a (broadcast) [rows, columns] operand of a binary-add post-op.
+            c = try .plain([cs.count == 2 ? cs[0] : 1, cs.last ?? 1])
             postOps.append(.binaryAdd(c!))
         }
-        return try makePlan(a: a, b: b, dst: .plain([m, n]), postOps: postOps, c: c, outputShape: [m, n])
+        return try makePlan(a: a, b: b, dst: .plain([g.m, g.n]), postOps: postOps, c: c, outputShape: [g.m, g.n])
     }
 
     private func makePlan(a: DNNLMemoryDesc, b: DNNLMemoryDesc, dst: DNNLMemoryDesc, postOps: [DNNLPostOp],
