@@ -187,6 +187,7 @@ final class ElementwiseOpsTests: XCTestCase {
         XCTAssertEqual(bf.withUnsafeBytes { $0.load(as: UInt16.self) }, 0x3F00)
         H.assertRuntimeError(.unsupportedDType) { try H.run("Cast", [x], ["to": .int(DType.string.rawValue)]) }
         H.assertRuntimeError(.invalidArgument) { try H.run("Cast", [x]) }
+        H.assertTensor(try H.run("CastLike", [x, i64([0], [])]), .int64, [4], [1, -1, 0, 0])
     }
 
     func testIsNaNIsInf() throws {

@@ -71,6 +71,8 @@ func registerElementwiseOps(into r: OpRegistry) {
         }
         return [try castTensor(x, to: to, ctx)]
     }
+    // Opset 15: the target type is that of the second input (whose values are not read).
+    r.register("CastLike") { inputs, ctx in [try castTensor(inputs.required(0), to: inputs.required(1).dtype, ctx)] }
 }
 
 private func checkSameType(_ ts: [Tensor], _ ctx: KernelContext) throws {
