@@ -28,7 +28,7 @@ func registerActivationOps(into r: OpRegistry) {
         let a = ctx.node.float("alpha", default: 1)
         return [try mapFloat(inputs.required(0), ctx, { $0 > a ? $0 : 0 }, { $0 > Double(a) ? $0 : 0 })]
     }
-    r.register("Tanh") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, Float.hyperbolicTangent, Double.hyperbolicTangent)] }
+    r.register("Tanh") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { Float.hyperbolicTangent($0) }, { Double.hyperbolicTangent($0) })] }
     r.register("Sigmoid") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { sigmoid($0) }, { sigmoid($0) })] }
     r.register("HardSigmoid") { inputs, ctx in
         let a = ctx.node.float("alpha", default: 0.2), b = ctx.node.float("beta", default: 0.5)
@@ -37,7 +37,7 @@ func registerActivationOps(into r: OpRegistry) {
     r.register("HardSwish") { inputs, ctx in
         [try mapFloat(inputs.required(0), ctx, { $0 * hardSigmoid($0, 1 / 6, 0.5) }, { $0 * hardSigmoid($0, 1 / 6, 0.5) })]
     }
-    r.register("Softplus") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, softplus, softplus)] }
+    r.register("Softplus") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { softplus($0) }, { softplus($0) })] }
     r.register("Softsign") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { $0 / (1 + $0.magnitude) }, { $0 / (1 + $0.magnitude) })] }
     r.register("Mish") { inputs, ctx in
         [try mapFloat(inputs.required(0), ctx, { $0 * Float.hyperbolicTangent(softplus($0)) },

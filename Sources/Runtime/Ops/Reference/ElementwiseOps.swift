@@ -27,9 +27,9 @@ func registerElementwiseOps(into r: OpRegistry) {
     r.register("Neg") { inputs, ctx in [try unary(NegOp.self, inputs, ctx)] }
     r.register("Sign") { inputs, ctx in [try unary(SignOp.self, inputs, ctx)] }
     r.register("Sqrt") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { $0.squareRoot() }, { $0.squareRoot() })] }
-    r.register("Exp") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, Float.exponential, Double.exponential)] }
-    r.register("Log") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, Float.logarithm, Double.logarithm)] }
-    r.register("Erf") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, Float.errorFunction, Double.errorFunction)] }
+    r.register("Exp") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { Float.exponential($0) }, { Double.exponential($0) })] }
+    r.register("Log") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { Float.logarithm($0) }, { Double.logarithm($0) })] }
+    r.register("Erf") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { Float.errorFunction($0) }, { Double.errorFunction($0) })] }
     r.register("Reciprocal") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { 1 / $0 }, { 1 / $0 })] }
     r.register("Floor") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { $0.rounded(.down) }, { $0.rounded(.down) })] }
     r.register("Ceil") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { $0.rounded(.up) }, { $0.rounded(.up) })] }
