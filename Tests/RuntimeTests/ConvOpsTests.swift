@@ -182,6 +182,21 @@ final class ConvOpsTests: XCTestCase {
         XCTAssertThrowsError(try H.run1("Conv", [Tensor(zeros: [1, 3, 5, 5], dtype: .int32), Tensor(zeros: [2, 3, 3, 3], dtype: .int32)]))
     }
 
+    func testConvIntegerZeroPoints() throws {
+        // x − 1 = [[1, 2], [3, 4]] (uint8, zero point 1); kernel 1×1 per output channel with
+        // w − w_zp = [2 − 0, 5 − 7] = [2, −2].
+        let x = Tensor(shape: [1, 1, 2, 2], values: [UInt8(2), 3, 4, 5])
+        let w = Tensor(shape: [2, 1, 1, 1], values: [UInt8(2), 5])
+        let y = try H.run1("ConvInteger", [x, w, Tensor(shape: [], values: [UInt8(1)]), Tensor(shape: [2], values: [UInt8(0), 7])])
+        XCTAssertEqual(y.dtype, .int32)
+        XCTAssertEqual(y.ints, [2, 4, 6, 8, -2, -4, -6, -8])
+        // Padding stands for the zero point: with pads 1 and a 1×1 kernel the border is 0.
+        let padded = try H.run1("ConvInteger", [x, Tensor(shape: [1, 1, 1, 1], values: [UInt8(1)]), Tensor(shape: [], values: [UInt8(1)])],
+                                ["pads": .ints([1, 1, 1, 1])])
+        XCTAssertEqual(padded.ints, [0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0])
+        XCTAssertThrowsError(try H.run1("ConvInteger", [x.converted(to: .float32), w]))
+    }
+
     // MARK: ConvTranspose
 
     func testConvTransposeHandComputed() throws {

@@ -79,6 +79,16 @@ final class MatMulOpsTests: XCTestCase {
         XCTAssertThrowsError(try H.run1("MatMul", [Tensor(zeros: [2, 3], dtype: .bool), Tensor(zeros: [3, 2], dtype: .bool)]))
     }
 
+    func testMatMulInteger() throws {
+        // A − [1; 2] per row = [[1, 2], [1, 2]]; B − [0, 3] per column = [[1, −2], [2, −1]].
+        let a = Tensor(shape: [2, 2], values: [UInt8(2), 3, 3, 4]), b = Tensor(shape: [2, 2], values: [UInt8(1), 1, 2, 2])
+        let y = try H.run1("MatMulInteger", [a, b, Tensor(shape: [2], values: [UInt8(1), 2]), Tensor(shape: [2], values: [UInt8(0), 3])])
+        XCTAssertEqual(y.dtype, .int32)
+        XCTAssertEqual(y.ints, [5, -4, 5, -4])
+        XCTAssertEqual(try H.run1("MatMulInteger", [a, b]).ints, [8, 8, 11, 11])
+        XCTAssertThrowsError(try H.run1("MatMulInteger", [a, b, Tensor(shape: [3], values: [UInt8(1), 2, 3])]))
+    }
+
     func testGemm() throws {
         var rng = SeededValues(9)
         let (m, k, n) = (3, 4, 5)

@@ -1,6 +1,6 @@
-/// Conv and ConvTranspose: im2col + one gemm per (image, group), with a direct gemm for
-/// pointwise (1×1, stride 1, no padding) kernels. float32 and float64 run natively;
-/// float16/bfloat16 are computed in float32.
+/// Conv, ConvTranspose and ConvInteger: im2col + one gemm per (image, group), with a direct
+/// gemm for pointwise (1×1, stride 1, no padding) kernels. float32 and float64 run natively,
+/// float16/bfloat16 in float32, ConvInteger exactly in float64 after removing zero points.
 func registerConvOps(into r: OpRegistry) {
     r.register("Conv") { inputs, ctx in
         let x = try inputs.required(0), w = try inputs.required(1, "weight")
@@ -11,6 +11,17 @@ func registerConvOps(into r: OpRegistry) {
         let x = try inputs.required(0), w = try inputs.required(1, "weight")
         let geo = try ConvGeometry(node: ctx.node, input: x.shape, weight: w.shape, transposed: true)
         return [try runConv(x, w, inputs.optional(2), geo, ctx)]
+    }
+    r.register("ConvInteger", since: 10) { inputs, ctx in
+        let x = try inputs.required(0), w = try inputs.required(1, "weight")
+        let geo = try ConvGeometry(node: ctx.node, input: x.shape, weight: w.shape, transposed: false)
+        if let xz = inputs.optional(2), xz.count != 1 {
+            throw RuntimeError.invalid("x_zero_point must be a scalar (per-tensor), got shape \(xz.shape)")
+        }
+        // Centering first makes zero padding equal to padding with x_zero_point.
+        let y = try convolve(Double.self, try zeroPointCentered(x, inputs.optional(2), axis: 1, "x"),
+                             try zeroPointCentered(w, inputs.optional(3), axis: 0, "w"), nil, geo, ctx)
+        return [y.converted(to: .int32)]
     }
 }
 

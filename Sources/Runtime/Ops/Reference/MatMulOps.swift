@@ -1,6 +1,7 @@
-/// MatMul and Gemm. float32/float64 through BLAS (one gemm per batch, or a single gemm when
-/// B is shared by a contiguous batch of A); float16/bfloat16 computed in float32; integer
-/// types through a plain loop with wrapping arithmetic.
+/// MatMul, MatMulInteger and Gemm. float32/float64 through BLAS (one gemm per batch, or a
+/// single gemm when B is shared by a contiguous batch of A); float16/bfloat16 computed in
+/// float32; integer types through a plain loop with wrapping arithmetic; MatMulInteger exactly
+/// in float64 after removing zero points.
 func registerMatMulOps(into r: OpRegistry) {
     r.register("MatMul") { inputs, ctx in
         let a = try inputs.required(0), b = try inputs.required(1)
@@ -17,6 +18,15 @@ func registerMatMulOps(into r: OpRegistry) {
         case .uint64: return [integerMatMul(UInt64.self, a, b, geo, ctx)]
         default: throw RuntimeError.dtype("MatMul supports float16, bfloat16, float32, float64, int32, int64, uint32 and uint64, got \(a.dtype)")
         }
+    }
+
+    r.register("MatMulInteger", since: 10) { inputs, ctx in
+        let a = try inputs.required(0), b = try inputs.required(1)
+        let geo = try MatMulGeometry(a: a.shape, b: b.shape)
+        // Zero points per row of A (its second-to-last axis) or per column of B (its last).
+        let ac = try zeroPointCentered(a, inputs.optional(2), axis: a.rank - 2, "A")
+        let bc = try zeroPointCentered(b, inputs.optional(3), axis: b.rank - 1, "B")
+        return [try matmul(Double.self, ac, bc, geo, ctx).converted(to: .int32)]
     }
 
     r.register("Gemm") { inputs, ctx in
