@@ -40,6 +40,8 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Importer", "Runtime"],
                     exclude: ["manifest.txt"]),
         .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime"]),
-        .testTarget(name: "CLITests", dependencies: ["Importer", "Runtime"]),
+        .testTarget(name: "CLITests", dependencies: [
+            "Importer", "Runtime", "seeing", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
     ]
 )

@@ -5,7 +5,7 @@ import ArgumentParser
 struct Seeing: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seeing",
-        abstract: "ONNX importer and runtime.",
-        subcommands: [ConformanceCommand.self]
+        abstract: "Seeing: import, run and benchmark ONNX generators, segmenters and feature nets.",
+        subcommands: [InspectCommand.self, RunCommand.self, SampleCommand.self, BenchCommand.self, ConformanceCommand.self]
     )
 }

@@ -1,2 +1,257 @@
-// Placeholder: filled in by the op family's implementation.
-func registerActivationOps(into r: OpRegistry) {}
+import Foundation
+
+/// Pointwise activations, Clip, PRelu and the softmax family.
+func registerActivationOps(into r: OpRegistry) {
+    r.register("Relu") { inputs, ctx in
+        let x = try inputs.required(0)
+        switch x.dtype {
+        case .int8: return [mapSame(x, ctx, Int8.self) { max($0, 0) }]
+        case .int16: return [mapSame(x, ctx, Int16.self) { max($0, 0) }]
+        case .int32: return [mapSame(x, ctx, Int32.self) { max($0, 0) }]
+        case .int64: return [mapSame(x, ctx, Int64.self) { max($0, 0) }]
+        default: return [try mapFloat(x, ctx, relu, relu)]
+        }
+    }
+    r.register("LeakyRelu") { inputs, ctx in
+        let a = ctx.node.float("alpha", default: 0.01)
+        return [try mapFloat(inputs.required(0), ctx, { leakyRelu($0, a) }, { leakyRelu($0, Double(a)) })]
+    }
+    r.register("Elu") { inputs, ctx in
+        let a = ctx.node.float("alpha", default: 1)
+        return [try mapFloat(inputs.required(0), ctx, { elu($0, a) }, { elu($0, Double(a)) })]
+    }
+    r.register("Selu") { inputs, ctx in
+        let a = ctx.node.float("alpha", default: 1.67326319217681884765625)
+        let g = ctx.node.float("gamma", default: 1.05070102214813232421875)
+        return [try mapFloat(inputs.required(0), ctx, { g * elu($0, a) }, { Double(g) * elu($0, Double(a)) })]
+    }
+    r.register("Celu") { inputs, ctx in
+        let a = ctx.node.float("alpha", default: 1)
+        guard a != 0 else { throw RuntimeError.invalid("Celu: alpha must not be 0") }
+        return [try mapFloat(inputs.required(0), ctx, { celu($0, a) }, { celu($0, Double(a)) })]
+    }
+    r.register("ThresholdedRelu") { inputs, ctx in
+        let a = ctx.node.float("alpha", default: 1)
+        return [try mapFloat(inputs.required(0), ctx, { $0 > a ? $0 : 0 }, { $0 > Double(a) ? $0 : 0 })]
+    }
+    r.register("Tanh") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, Float.hyperbolicTangent, Double.hyperbolicTangent)] }
+    r.register("Sigmoid") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, sigmoid, sigmoid)] }
+    r.register("HardSigmoid") { inputs, ctx in
+        let a = ctx.node.float("alpha", default: 0.2), b = ctx.node.float("beta", default: 0.5)
+        return [try mapFloat(inputs.required(0), ctx, { hardSigmoid($0, a, b) }, { hardSigmoid($0, Double(a), Double(b)) })]
+    }
+    r.register("HardSwish") { inputs, ctx in
+        [try mapFloat(inputs.required(0), ctx, { $0 * hardSigmoid($0, 1 / 6, 0.5) }, { $0 * hardSigmoid($0, 1 / 6, 0.5) })]
+    }
+    r.register("Softplus") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, softplus, softplus)] }
+    r.register("Softsign") { inputs, ctx in [try mapFloat(inputs.required(0), ctx, { $0 / (1 + $0.magnitude) }, { $0 / (1 + $0.magnitude) })] }
+    r.register("Mish") { inputs, ctx in
+        [try mapFloat(inputs.required(0), ctx, { $0 * Float.hyperbolicTangent(softplus($0)) },
+                      { $0 * Double.hyperbolicTangent(softplus($0)) })]
+    }
+    r.register("Gelu") { inputs, ctx in
+        switch ctx.node.string("approximate", default: "none") {
+        case "none": return [try mapFloat(inputs.required(0), ctx, gelu, gelu)]
+        case "tanh": return [try mapFloat(inputs.required(0), ctx, geluTanh, geluTanh)]
+        case let s: throw RuntimeError.invalid("Gelu: approximate must be \"none\" or \"tanh\", got \"\(s)\"")
+        }
+    }
+
+    r.register("Clip") { inputs, ctx in [try clip(inputs, ctx)] }
+    r.register("PRelu") { inputs, ctx in [try prelu(inputs, ctx)] }
+
+    r.register("Softmax") { inputs, ctx in [try softmaxFamily(.softmax, inputs, ctx)] }
+    r.register("LogSoftmax") { inputs, ctx in [try softmaxFamily(.logSoftmax, inputs, ctx)] }
+    r.register("Hardmax") { inputs, ctx in [try softmaxFamily(.hardmax, inputs, ctx)] }
+}
+
+// MARK: pointwise definitions
+
+// Comparisons are written so that NaN passes through unchanged.
+@inline(__always) private func relu<T: FloatMath>(_ x: T) -> T { x < 0 ? 0 : x }
+@inline(__always) private func leakyRelu<T: FloatMath>(_ x: T, _ a: T) -> T { x < 0 ? a * x : x }
+@inline(__always) private func elu<T: FloatMath>(_ x: T, _ a: T) -> T { x < 0 ? a * (T.exponential(x) - 1) : x }
+@inline(__always) private func celu<T: FloatMath>(_ x: T, _ a: T) -> T { x < 0 ? a * (T.exponential(x / a) - 1) : x }
+@inline(__always) private func hardSigmoid<T: FloatMath>(_ x: T, _ a: T, _ b: T) -> T { max(0, min(1, a * x + b)) }
+
+/// Never evaluates exp of a large positive number, so it neither overflows nor loses the tail.
+@inline(__always) private func sigmoid<T: FloatMath>(_ x: T) -> T {
+    if x >= 0 { return 1 / (1 + T.exponential(-x)) }
+    let e = T.exponential(x)
+    return e / (1 + e)
+}
+
+/// log(1 + e^x) without overflow for large x.
+@inline(__always) private func softplus<T: FloatMath>(_ x: T) -> T {
+    x > 0 ? x + T.logOnePlus(T.exponential(-x)) : T.logOnePlus(T.exponential(x))
+}
+
+@inline(__always) private func gelu<T: FloatMath>(_ x: T) -> T {
+    x * (1 + T.errorFunction(x * T(0.70710678118654752440))) / 2
+}
+@inline(__always) private func geluTanh<T: FloatMath>(_ x: T) -> T {
+    x * (1 + T.hyperbolicTangent(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x))) / 2
+}
+
+/// `y[i] = f(x[i])` for element type `T` (integer paths of Relu).
+@inline(__always)
+private func mapSame<T: TensorElement>(_ x: Tensor, _ ctx: KernelContext, _: T.Type, _ f: (T) -> T) -> Tensor {
+    var y = ctx.allocate(x.shape, x.dtype, zeroed: false)
+    let n = x.count
+    x.withElements(T.self) { s in y.withMutableElements(T.self) { d in for i in 0..<n { d[i] = f(s[i]) } } }
+    return y
+}
+
+// MARK: Clip
+
+/// Bounds are attributes `min`/`max` before opset 11 (float only), optional scalar inputs
+/// from 11 on (any numeric type). An absent bound does not clip; min > max yields max.
+private func clip(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
+    let x = try inputs.required(0)
+    if ctx.opset < 11 {
+        let lo = ctx.node.float("min", default: -.infinity), hi = ctx.node.float("max", default: .infinity)
+        return try mapFloat(x, ctx, { clamp($0, lo, hi) }, { clamp($0, Double(lo), Double(hi)) })
+    }
+    let lo = inputs.optional(1), hi = inputs.optional(2)
+    for (b, name) in [(lo, "min"), (hi, "max")] {
+        if let b, b.dtype != x.dtype {
+            throw RuntimeError.dtype("Clip: \(name) must have the input's type \(x.dtype), got \(b.dtype)")
+        }
+    }
+    if x.dtype == .bfloat16 {
+        let f = { (t: Tensor) in t.converted(to: .float32) }
+        return try ClipVisitor(x: f(x), lo: lo.map(f), hi: hi.map(f), ctx: ctx).floating(Float.self).converted(to: .bfloat16)
+    }
+    return try x.dtype.visit(ClipVisitor(x: x, lo: lo, hi: hi, ctx: ctx), op: "Clip")
+}
+
+@inline(__always) private func clamp<T: Comparable>(_ x: T, _ lo: T, _ hi: T) -> T {
+    var v = x
+    if v < lo { v = lo }
+    if v > hi { v = hi }
+    return v
+}
+
+private struct ClipVisitor: NumericVisitor {
+    let x: Tensor, lo: Tensor?, hi: Tensor?, ctx: KernelContext
+    private func run<T: TensorElement & Comparable>(_: T.Type, _ lowest: T, _ highest: T) throws -> Tensor {
+        let l = try lo.map { try scalarValue($0, T.self, "Clip min") } ?? lowest
+        let h = try hi.map { try scalarValue($0, T.self, "Clip max") } ?? highest
+        return mapSame(x, ctx, T.self) { clamp($0, l, h) }
+    }
+    func floating<T: BinaryFloatingPoint & TensorElement>(_: T.Type) throws -> Tensor { try run(T.self, -.infinity, .infinity) }
+    func integer<T: FixedWidthInteger & TensorElement>(_: T.Type) throws -> Tensor { try run(T.self, .min, .max) }
+}
+
+// MARK: PRelu
+
+/// y = x < 0 ? slope * x : x, the slope broadcasting unidirectionally to x.
+private func prelu(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
+    let x = try inputs.required(0), slope = try inputs.required(1)
+    guard x.dtype == slope.dtype else { throw RuntimeError.dtype("PRelu: slope must have the input's type \(x.dtype), got \(slope.dtype)") }
+    let bc = try Broadcast([x.shape, slope.shape])
+    guard bc.shape == x.shape else {
+        throw RuntimeError.invalid("PRelu: slope shape \(slope.shape) does not broadcast to input shape \(x.shape)")
+    }
+    return try viaFloat32([x, slope]) { t in try t[0].dtype.visit(PReluVisitor(x: t[0], slope: t[1], bc: bc, ctx: ctx), op: "PRelu") }
+}
+
+private struct PReluVisitor: NumericVisitor {
+    let x: Tensor, slope: Tensor, bc: Broadcast, ctx: KernelContext
+    func floating<T: BinaryFloatingPoint & TensorElement>(_: T.Type) throws -> Tensor {
+        var y = ctx.allocate(x.shape, T.dtype, zeroed: false)
+        broadcastLoop(bc, x, slope, into: &y, T.self, T.self, T.self) { $0 < 0 ? $0 * $1 : $0 }
+        return y
+    }
+    func integer<T: FixedWidthInteger & TensorElement>(_: T.Type) throws -> Tensor {
+        var y = ctx.allocate(x.shape, T.dtype, zeroed: false)
+        broadcastLoop(bc, x, slope, into: &y, T.self, T.self, T.self) { $0 < 0 ? $0 &* $1 : $0 }
+        return y
+    }
+}
+
+// MARK: Softmax, LogSoftmax, Hardmax
+
+private enum SoftmaxKind { case softmax, logSoftmax, hardmax }
+
+/// Before opset 13 the input is coerced to 2-D at `axis` (default 1) and normalised over the
+/// flattened trailing block; from 13 on it is normalised along `axis` alone (default -1).
+/// Either way the data is viewed as [outer, n, inner] and normalised over n.
+private func softmaxFamily(_ kind: SoftmaxKind, _ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
+    let x = try inputs.required(0)
+    let r = x.rank
+    let legacy = ctx.opset < 13
+    let attr = ctx.node.int("axis", default: legacy ? 1 : -1)
+    // The coerced 2-D form also accepts axis == rank (a single column).
+    let upper = legacy ? r : r - 1
+    guard attr >= -r && attr <= upper else {
+        throw RuntimeError.invalid("\(ctx.node.opType): axis \(attr) is out of range for rank \(r) (allowed \(-r)...\(upper))")
+    }
+    let axis = attr < 0 ? attr + r : attr
+    let outer = x.shape[..<axis].reduce(1, *)
+    let n = legacy ? x.shape[axis...].reduce(1, *) : x.shape[axis]
+    let inner = legacy ? 1 : x.shape[(axis + 1)...].reduce(1, *)
+
+    func run<T: FloatMath>(_ x: Tensor, _: T.Type) -> Tensor {
+        var y = ctx.allocate(x.shape, x.dtype, zeroed: kind == .hardmax)
+        x.withElements(T.self) { px in
+            y.withMutableElements(T.self) { py in softmaxBlocks(kind, px, py, outer: outer, n: n, inner: inner) }
+        }
+        return y
+    }
+    switch x.dtype {
+    case .float32: return run(x, Float.self)
+    case .float64: return run(x, Double.self)
+    case .float16, .bfloat16: return run(x.converted(to: .float32), Float.self).converted(to: x.dtype)
+    default:
+        throw RuntimeError.dtype("\(ctx.node.opType) needs a floating-point input (float16/float32/float64/bfloat16), got \(x.dtype)")
+    }
+}
+
+/// Normalises each of `outer` blocks of [n, inner] over n. Works a whole block row at a time
+/// (vectors of length `inner`), so memory is read contiguously for every axis.
+private func softmaxBlocks<T: FloatMath>(_ kind: SoftmaxKind, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
+                                         outer: Int, n: Int, inner: Int) {
+    guard n > 0 && inner > 0 else { return }
+    let scratch = UnsafeMutablePointer<T>.allocate(capacity: 2 * inner)
+    let best = UnsafeMutablePointer<Int>.allocate(capacity: inner)
+    defer { scratch.deallocate(); best.deallocate() }
+    let m = scratch, s = scratch + inner
+    for o in 0..<outer {
+        let px = x + o * n * inner, py = y + o * n * inner
+        // Running maximum and where it is (first occurrence wins, as Hardmax requires).
+        for i in 0..<inner { m[i] = px[i]; s[i] = 0; best[i] = 0 }
+        for k in 1..<n {
+            let row = px + k * inner
+            for i in 0..<inner where row[i] > m[i] {
+                m[i] = row[i]
+                best[i] = k
+            }
+        }
+        if kind == .hardmax {
+            for i in 0..<inner { py[best[i] * inner + i] = 1 }
+            continue
+        }
+        for k in 0..<n {
+            let row = px + k * inner, out = py + k * inner
+            for i in 0..<inner {
+                let e = T.exponential(row[i] - m[i])
+                out[i] = e
+                s[i] += e
+            }
+        }
+        if kind == .softmax {
+            for i in 0..<inner { s[i] = 1 / s[i] }
+            for k in 0..<n {
+                let out = py + k * inner
+                for i in 0..<inner { out[i] *= s[i] }
+            }
+        } else {
+            for i in 0..<inner { s[i] = m[i] + T.logarithm(s[i]) }
+            for k in 0..<n {
+                let row = px + k * inner, out = py + k * inner
+                for i in 0..<inner { out[i] = row[i] - s[i] }
+            }
+        }
+    }
+}

@@ -1,2 +1,117 @@
-// Placeholder: filled in by the op family's implementation.
-func registerConvOps(into r: OpRegistry) {}
+/// Conv and ConvTranspose: im2col + one gemm per (image, group), with a direct gemm for
+/// pointwise (1×1, stride 1, no padding) kernels. float32 and float64 run natively;
+/// float16/bfloat16 are computed in float32.
+func registerConvOps(into r: OpRegistry) {
+    r.register("Conv") { inputs, ctx in
+        let x = try inputs.required(0), w = try inputs.required(1, "weight")
+        let geo = try ConvGeometry(node: ctx.node, input: x.shape, weight: w.shape, transposed: false)
+        return [try runConv(x, w, inputs.optional(2), geo, ctx)]
+    }
+    r.register("ConvTranspose") { inputs, ctx in
+        let x = try inputs.required(0), w = try inputs.required(1, "weight")
+        let geo = try ConvGeometry(node: ctx.node, input: x.shape, weight: w.shape, transposed: true)
+        return [try runConv(x, w, inputs.optional(2), geo, ctx)]
+    }
+}
+
+/// Checks element types and the bias shape, then dispatches on the element type.
+private func runConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: ConvGeometry, _ ctx: KernelContext) throws -> Tensor {
+    guard w.dtype == x.dtype, b.map({ $0.dtype == x.dtype }) ?? true else {
+        throw RuntimeError.dtype("input, weight and bias must share one element type, got \(x.dtype), \(w.dtype)\(b.map { ", \($0.dtype)" } ?? "")")
+    }
+    if let b, b.rank != 1 || b.count != geo.outChannels {
+        throw RuntimeError.invalid("bias must have shape [\(geo.outChannels)] (output channels), got \(b.shape)")
+    }
+    switch x.dtype {
+    case .float32: return try convolve(Float.self, x, w, b, geo, ctx)
+    case .float64: return try convolve(Double.self, x, w, b, geo, ctx)
+    case .float16, .bfloat16:
+        let y = try convolve(Float.self, x.converted(to: .float32), w.converted(to: .float32),
+                             b?.converted(to: .float32), geo, ctx)
+        return y.converted(to: x.dtype)
+    default:
+        throw RuntimeError.dtype("\(geo.transposed ? "ConvTranspose" : "Conv") supports float16, bfloat16, float32 and float64, got \(x.dtype)")
+    }
+}
+
+private func convolve<T: BLASFloat>(_: T.Type, _ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: ConvGeometry,
+                                    _ ctx: KernelContext) throws -> Tensor {
+    var y = ctx.allocate(geo.outputShape, x.dtype, zeroed: b == nil)
+    let outPerImage = geo.outChannels * geo.outputSpatialSize
+    try x.withUnsafeBufferPointer(as: T.self) { xb in
+        try w.withUnsafeBufferPointer(as: T.self) { wb in
+            try y.withUnsafeMutableBufferPointer(as: T.self) { yb in
+                guard let xp = xb.baseAddress, let wp = wb.baseAddress, let yp = yb.baseAddress else { return }
+                // Start from the bias (the gemms then accumulate) or from zero.
+                if let b {
+                    b.withUnsafeBufferPointer(as: T.self) { bb in
+                        let plane = geo.outputSpatialSize
+                        for n in 0..<geo.batch {
+                            for m in 0..<geo.outChannels {
+                                (yp + n * outPerImage + m * plane).update(repeating: bb[m], count: plane)
+                            }
+                        }
+                    }
+                }
+                if geo.transposed {
+                    try transposedConvolve(xp, wp, yp, geo)
+                } else {
+                    try forwardConvolve(xp, wp, yp, geo)
+                }
+            }
+        }
+    }
+    return y
+}
+
+/// True when every kernel tap reads the output position itself: the columns are the image.
+private func isPointwise(_ g: ConvGeometry) -> Bool {
+    g.kernel.allSatisfy { $0 == 1 } && g.strides.allSatisfy { $0 == 1 }
+        && g.padsBegin.allSatisfy { $0 == 0 } && g.padsEnd.allSatisfy { $0 == 0 }
+        && g.inputSpatial == g.outputSpatial
+}
+
+/// y[n, g·Mg + m, :] += W_g[m, :] · im2col(x[n, g·Cg…])
+private func forwardConvolve<T: BLASFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
+                                           _ geo: ConvGeometry) throws {
+    let cg = geo.inChannelsPerGroup, mg = geo.outChannelsPerGroup
+    let rows = cg * geo.kernelSize
+    let inPlane = geo.inputSpatialSize, outPlane = geo.outputSpatialSize
+    let pointwise = isPointwise(geo)
+    let windows = ConvWindows(conv: geo)
+    let col = UnsafeMutablePointer<T>.allocate(capacity: pointwise ? 0 : rows * outPlane)
+    defer { col.deallocate() }
+    for n in 0..<geo.batch {
+        for g in 0..<geo.group {
+            let xg = x + (n * geo.inChannels + g * cg) * inPlane
+            if !pointwise { windows.im2col(xg, channels: cg, col) }
+            try gemm(m: mg, n: outPlane, k: rows, a: w + g * mg * rows, b: pointwise ? xg : UnsafePointer(col),
+                     beta: 1, c: y + (n * geo.outChannels + g * mg) * outPlane)
+        }
+    }
+}
+
+/// y[n, g·Mg…] += col2im(W_gᵀ · x[n, g·Cg…]) with W_g the [Cg, Mg·K] slice of the weight.
+private func transposedConvolve<T: BLASFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
+                                              _ geo: ConvGeometry) throws {
+    let cg = geo.inChannelsPerGroup, mg = geo.outChannelsPerGroup
+    let rows = mg * geo.kernelSize
+    let inPlane = geo.inputSpatialSize, outPlane = geo.outputSpatialSize
+    let pointwise = isPointwise(geo)
+    let windows = ConvWindows(transposed: geo)
+    let col = UnsafeMutablePointer<T>.allocate(capacity: pointwise ? 0 : rows * inPlane)
+    defer { col.deallocate() }
+    for n in 0..<geo.batch {
+        for g in 0..<geo.group {
+            let xg = x + (n * geo.inChannels + g * cg) * inPlane
+            let yg = y + (n * geo.outChannels + g * mg) * outPlane
+            let wg = w + g * cg * rows
+            if pointwise {
+                try gemm(transA: true, m: mg, n: inPlane, k: cg, a: wg, b: xg, beta: 1, c: yg)
+            } else {
+                try gemm(transA: true, m: rows, n: inPlane, k: cg, a: wg, b: xg, beta: 0, c: col)
+                windows.col2im(UnsafePointer(col), channels: mg, yg)
+            }
+        }
+    }
+}

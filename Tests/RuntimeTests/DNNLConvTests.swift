@@ -1,0 +1,110 @@
+import CDNNL
+@testable import Runtime
+import XCTest
+
+/// oneDNN Conv/ConvTranspose against the reference kernels (relative error ≤ 1e-4).
+final class DNNLConvTests: XCTestCase {
+    /// One Conv or ConvTranspose node; weights (and bias) are initializers unless `feedWeights`.
+    func check(_ op: String, x: [Int], w: [Int], bias: Bool = true, feedWeights: Bool = false,
+               _ attrs: [String: Any] = [:], seed: UInt64 = 1, file: StaticString = #filePath, line: UInt = #line) throws {
+        let transposed = op == "ConvTranspose"
+        let m = transposed ? w[1] * ((attrs["group"] as? Int) ?? 1) : w[0]
+        let wt = DNNLTesting.uniform(w, seed: seed + 1), bt = DNNLTesting.uniform([m], seed: seed + 2)
+        let node = Node.make(op, ["x", "w"] + (bias ? ["b"] : []), ["y"], attrs)
+        var inputs = [("x", x)]
+        var inits: [String: Tensor] = [:]
+        var feeds = ["x": DNNLTesting.uniform(x, seed: seed)]
+        if feedWeights {
+            inputs += [("w", w)] + (bias ? [("b", [m])] : [])
+            feeds["w"] = wt
+            if bias { feeds["b"] = bt }
+        } else {
+            inits["w"] = wt
+            if bias { inits["b"] = bt }
+        }
+        let model = DNNLTesting.model([node], inputs: inputs, initializers: inits, outputs: ["y"])
+        try DNNLTesting.compare(model, feeds, "\(op) x\(x) w\(w) \(attrs)", file: file, line: line)
+    }
+
+    func testConvAttributeCases() throws {
+        try check("Conv", x: [1, 3, 9, 9], w: [8, 3, 3, 3], ["pads": [1, 1, 1, 1]])
+        try check("Conv", x: [1, 3, 9, 8], w: [8, 3, 3, 3], bias: false, ["strides": [2, 2], "pads": [0, 1, 1, 0]])
+        try check("Conv", x: [2, 5, 11, 10], w: [4, 5, 3, 3], ["dilations": [2, 2], "pads": [2, 2, 2, 2]])
+        try check("Conv", x: [2, 8, 7, 7], w: [6, 4, 3, 3], ["group": 2, "pads": [1, 0, 1, 0]])
+        try check("Conv", x: [1, 16, 10, 10], w: [16, 1, 3, 3], ["group": 16, "pads": [1, 1, 1, 1]])
+        try check("Conv", x: [1, 16, 10, 10], w: [32, 1, 3, 3], ["group": 16, "strides": [2, 2]])
+        try check("Conv", x: [1, 4, 8, 7], w: [5, 4, 3, 3], ["auto_pad": "SAME_UPPER", "strides": [2, 2]])
+        try check("Conv", x: [1, 4, 8, 7], w: [5, 4, 4, 4], ["auto_pad": "SAME_LOWER", "strides": [2, 2]])
+        try check("Conv", x: [1, 4, 9, 9], w: [5, 4, 2, 2], ["auto_pad": "SAME_UPPER"])
+        try check("Conv", x: [1, 4, 9, 9], w: [5, 4, 3, 3], ["auto_pad": "VALID", "strides": [1, 2]])
+        try check("Conv", x: [2, 32, 5, 5], w: [16, 32, 1, 1], ["kernel_shape": [1, 1]])
+        try check("Conv", x: [1, 32, 12, 12], w: [32, 32, 3, 3], ["pads": [1, 1, 1, 1]])
+        try check("Conv", x: [2, 4, 15], w: [6, 4, 3], ["strides": [2]])
+        try check("Conv", x: [1, 4, 5, 6, 7], w: [8, 4, 3, 3, 3], ["pads": [1, 1, 1, 1, 1, 1]])
+        try check("Conv", x: [1, 6, 9, 9], w: [4, 6, 3, 3], feedWeights: true, ["pads": [1, 1, 1, 1]])
+    }
+
+    func testConvTransposeAttributeCases() throws {
+        try check("ConvTranspose", x: [1, 4, 5, 5], w: [4, 6, 3, 3], ["strides": [2, 2], "pads": [1, 1, 1, 1],
+                                                                      "output_padding": [1, 1]])
+        try check("ConvTranspose", x: [1, 4, 4, 4], w: [4, 3, 3, 3], ["group": 2])
+        try check("ConvTranspose", x: [1, 4, 5, 5], w: [4, 2, 3, 3], bias: false, ["strides": [2, 2], "output_shape": [10, 10]])
+        try check("ConvTranspose", x: [1, 4, 5, 6], w: [4, 2, 3, 3], ["strides": [2, 2], "auto_pad": "SAME_UPPER"])
+        try check("ConvTranspose", x: [1, 4, 5, 6], w: [4, 2, 4, 4], ["strides": [2, 2], "auto_pad": "SAME_LOWER"])
+        try check("ConvTranspose", x: [2, 3, 5, 5], w: [3, 2, 3, 3], ["dilations": [2, 2], "pads": [1, 0, 0, 1]])
+        try check("ConvTranspose", x: [1, 16, 4, 4], w: [16, 8, 4, 4], ["strides": [2, 2], "pads": [1, 1, 1, 1]])
+        try check("ConvTranspose", x: [1, 8, 6, 6], w: [8, 1, 3, 3], ["group": 8, "strides": [2, 2], "output_padding": [1, 0]])
+        try check("ConvTranspose", x: [1, 100, 1, 1], w: [100, 32, 4, 4], bias: false)
+        try check("ConvTranspose", x: [2, 4, 7], w: [4, 3, 3], ["strides": [3], "output_padding": [2]])
+        try check("ConvTranspose", x: [1, 4, 5, 5], w: [4, 6, 3, 3], feedWeights: true, ["strides": [2, 2]])
+    }
+
+    /// Random geometries; combinations ConvGeometry rejects are skipped.
+    func testRandomConvolutions() throws {
+        var rng = DNNLTestRandom(seed: 42)
+        func pick<T>(_ a: [T]) -> T { rng.pick(a) }
+        var checked = 0
+        while checked < 24 {
+            let transposed = checked % 3 == 2
+            let group = pick([1, 1, 2, 3])
+            let c = group * pick([1, 2, 3, 5, 8]), mPerGroup = pick([1, 2, 4, 7])
+            let k = [pick([1, 2, 3, 5]), pick([1, 2, 3])]
+            let x = [pick([1, 2]), c, pick([5, 6, 9, 13]), pick([4, 7, 10])]
+            let w = transposed ? [c, mPerGroup] + k : [group * mPerGroup, c / group] + k
+            var attrs: [String: Any] = ["group": group, "strides": [pick([1, 2, 3]), pick([1, 2])],
+                                        "dilations": [pick([1, 2]), pick([1, 2])]]
+            switch pick(["NOTSET", "NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"]) {
+            case "NOTSET": attrs["pads"] = (0..<4).map { i in Int(rng.next() % UInt64(k[i % 2])) }
+            case let a: attrs["auto_pad"] = a
+            }
+            if transposed, attrs["auto_pad"] == nil, let s = attrs["strides"] as? [Int], let d = attrs["dilations"] as? [Int] {
+                // output_padding must be smaller than the stride or the dilation.
+                attrs["output_padding"] = (0..<2).map { i in Int(rng.next() % UInt64(max(s[i], d[i]))) }
+            }
+            let node = Node.make(transposed ? "ConvTranspose" : "Conv", [], [], attrs)
+            guard (try? ConvGeometry(node: node, input: x, weight: w, transposed: transposed)) != nil else { continue }
+            try check(transposed ? "ConvTranspose" : "Conv", x: x, w: w, bias: checked % 2 == 0, attrs, seed: UInt64(checked))
+            checked += 1
+        }
+    }
+
+    /// The benchmark-sized convolution runs oneDNN's blocked AVX-512 kernel and leaves its
+    /// output in the blocked layout.
+    func testLargeConvolutionUsesBlockedLayout() throws {
+        let context = try DNNLContext()
+        let node = Node.make("Conv", ["x", "w", "b"], ["y"], ["pads": [1, 1, 1, 1]])
+        let kernel = DNNLConvKernel(context: context, node: node, opset: 17, constantWeights: true)
+        let x = DNNLTesting.uniform([1, 512, 32, 32], seed: 1)
+        let w = DNNLTesting.uniform([512, 512, 3, 3], seed: 2, -0.05, 0.05)
+        let b = DNNLTesting.uniform([512], seed: 3)
+        let y = try kernel.run([x, w, b], KernelContext(node: node, opset: 17))[0]
+        XCTAssertEqual(y.shape, [1, 512, 32, 32])
+        XCTAssertEqual(y.layout?.layoutName, "dnnl:aBcd16b")
+        let impl = kernel.lastImplementation ?? ""
+        XCTAssertTrue(impl.hasPrefix("jit:"), "implementation \(impl)")
+        if dnnl_get_effective_cpu_isa().rawValue >= dnnl_cpu_isa_avx512_core.rawValue {
+            XCTAssertEqual(impl, "jit:avx512_core")
+        }
+        XCTAssertEqual(context.referenceFallbacks, 0)
+    }
+}
