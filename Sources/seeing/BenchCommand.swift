@@ -13,14 +13,14 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("input"), help: "NAME=FILE.npy or NAME=random:SEED (repeatable).") var inputs: [String] = []
     @Option(name: .customLong("dim"), help: "SYMBOL=SIZE for symbolic dimensions (repeatable).") var dims: [String] = []
     @Option(help: "Warm-up runs (the first one plans).") var warmup: Int = 3
-    @Option(help: "Timed runs.") var repeat: Int = 20
+    @Option(name: .customLong("repeat"), help: "Timed runs.") var repeats: Int = 20
     @Option(help: "Backend: dnnl (default) or reference.") var backend: String = "dnnl"
     @Flag(help: "Print per-op-type time of one extra run.") var profile = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
         guard let kind = BackendKind(rawValue: backend) else { throw CLIError("unknown backend '\(backend)'") }
-        guard warmup >= 1, `repeat` >= 1 else { throw CLIError("--warmup and --repeat must be at least 1") }
+        guard warmup >= 1, repeats >= 1 else { throw CLIError("--warmup and --repeat must be at least 1") }
         let result = try ONNXImporter.load(path: model)
         let g = result.model.graph
         let dimValues = try InputSpec.parseDims(dims)
@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
         let session = try Session(model: result.model, backend: kind)
         for _ in 0..<warmup { _ = try session.run(feeds) }
         var times: [Double] = []
-        for _ in 0..<`repeat` {
+        for _ in 0..<repeats {
             let t0 = DispatchTime.now().uptimeNanoseconds
             _ = try session.run(feeds)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)

@@ -39,7 +39,7 @@ struct RunCommand: ParsableCommand {
         let names = outputs.isEmpty ? graph.outputs.map(\.name) : outputs
         for name in names {
             let path = (outputDir as NSString).appendingPathComponent(sanitisedFileName(name) + ".npy")
-            try NPY.write(out[name]!, path: path)
+            try NPY.write(out[name]!, to: path)
             print("\(name): \(out[name]!.dtype)\(out[name]!.shape) → \(path)")
         }
     }

@@ -63,7 +63,7 @@ struct SampleCommand: ParsableCommand {
         }
         let cols = Int(Double(n).squareRoot().rounded(.up))
         try PNGWriter.write(ImageGrid.tile(images, columns: cols), to: (out as NSString).appendingPathComponent("grid.png"))
-        try NPY.write(zAll, path: (out as NSString).appendingPathComponent("z.npy"))
+        try NPY.write(zAll, to: (out as NSString).appendingPathComponent("z.npy"))
         print("wrote \(n) samples, grid.png and z.npy to \(out)")
     }
 }

@@ -89,14 +89,14 @@ final class BadInputTests: XCTestCase {
 
     func testInputOfWrongShape() throws {
         try ModelFactory.write(ModelFactory.reluAdd(), to: path("m.onnx"))
-        try NPY.write(Tensor(zeros: [2, 4]), path: path("x.npy"))
+        try NPY.write(Tensor(zeros: [2, 4]), to: path("x.npy"))
         try expectFailure(["run", path("m.onnx"), "--input", "x=\(path("x.npy"))", "--output-dir", path("o")],
                           mentions: [path("m.onnx"), "'x'", "[N, 3]", "[2, 4]"])
     }
 
     func testInputOfWrongDType() throws {
         try ModelFactory.write(ModelFactory.reluAdd(), to: path("m.onnx"))
-        try NPY.write(Tensor(zeros: [2, 3], dtype: .float64), path: path("x.npy"))
+        try NPY.write(Tensor(zeros: [2, 3], dtype: .float64), to: path("x.npy"))
         try expectFailure(["run", path("m.onnx"), "--input", "x=\(path("x.npy"))", "--output-dir", path("o")],
                           mentions: [path("m.onnx"), "'x'", "float32", "float64"])
     }

@@ -23,7 +23,7 @@ final class InspectRunTests: XCTestCase {
         try ModelFactory.write(ModelFactory.reluAdd(), to: path)
         let x = Tensor(shape: [2, 3], floats: [-1, 2, -3, 4, -5, 6])
         let xPath = dir.appendingPathComponent("x.npy").path
-        try NPY.write(x, path: xPath)
+        try NPY.write(x, to: xPath)
         let out = dir.appendingPathComponent("out").path
         for backend in ["reference", "dnnl"] {
             let r = try SeeingCLI.run(["run", path, "--input", "x=\(xPath)", "--output-dir", out, "--backend", backend])

@@ -24,7 +24,7 @@ enum OnnxRuntimeOracle {
         var args = [repoRoot.appendingPathComponent("scripts/tools/ort_run.py").path, model, "--out-dir", dir.path]
         for (name, t) in feeds {
             let path = dir.appendingPathComponent("in-\(feeds.keys.sorted().firstIndex(of: name)!).npy").path
-            try NPY.write(t, path: path)
+            try NPY.write(t, to: path)
             args += ["--input", "\(name)=\(path)"]
         }
         for o in outputs { args += ["--output", o] }
