@@ -25,7 +25,7 @@ struct ConformanceCommand: ParsableCommand {
     @Option(name: .long, help: "Run tests whose name starts with this text (repeatable).")
     var prefix: [String] = []
 
-    @Option(name: .long, help: "Backend to run on (repeatable: \(BackendKind.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(name: .long, help: "Backend to run on (repeatable: \(BackendKind.allCases.map(\.rawValue).joined(separator: ", ")); default: reference, or all with a manifest mode).")
     var backend: [BackendKind] = []
 
     @Flag(name: .long, help: "Run only the manifest's 'pass' tests; fail if any fails.")
@@ -74,7 +74,7 @@ struct ConformanceCommand: ParsableCommand {
         runner.byOp = byOp
         runner.mode = manifest ? .manifest : reportNew ? .reportNew : writeManifest ? .writeManifest : .all
         // A manifest 'pass' means: passes on every backend.
-        runner.backends = !backend.isEmpty ? backend : writeManifest ? BackendKind.allCases : [.reference]
+        runner.backends = !backend.isEmpty ? backend : runner.mode == .all ? [.reference] : BackendKind.allCases
         if isolate {
             let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
             runner.isolation = { [timeout] b in
