@@ -37,7 +37,9 @@ let package = Package(
                         "Importer", "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                     ],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Importer", "Runtime"],
+        .testTarget(name: "ConformanceTests", dependencies: [
+                        "Conformance", "Importer", "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                    ],
                     exclude: ["manifest.txt"]),
         .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime"]),
         .testTarget(name: "CLITests", dependencies: [

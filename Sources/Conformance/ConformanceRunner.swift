@@ -61,33 +61,66 @@ public struct ConformanceRunner {
         }
     }
 
-    /// One test on every backend, merged: the first failure wins, named by its backend when
-    /// several backends run.
+    /// Runs tests in child processes when set (one executor per backend); in-process otherwise.
+    public var isolation: ((BackendKind) -> IsolatedExecutor)?
+
+    /// One test on every backend, in-process, merged as in `outcomes`.
     public func runOne(_ name: String) -> ConformanceOutcome {
         var merged: ConformanceOutcome? = nil
         for b in backends {
-            var o = suite.run(name, backend: b)
-            if let f = o.failure, f.category != .fails {
-                return o // import-level reasons are the same on every backend
-            }
-            if backends.count > 1, let f = o.failure { o.failure = (f.category, "[\(b.rawValue)] \(f.message)") }
-            if merged == nil || (merged!.passed && !o.passed) { merged = o }
+            let o = suite.run(name, backend: b)
+            merged = merge(merged, o)
+            if let m = merged, m.failure.map({ $0.category != .fails }) ?? false { break }
         }
         return merged ?? ConformanceOutcome(name: name, backend: .reference, ops: [], failure: (.fails, "no backend selected"))
+    }
+
+    /// A test passes when it passes on every backend. Import-level reasons (op not in scope,
+    /// dtype, types) are the same everywhere; a `fails` reason names its backend when
+    /// several run, and the first one wins.
+    func merge(_ merged: ConformanceOutcome?, _ o: ConformanceOutcome) -> ConformanceOutcome {
+        var o = o
+        if backends.count > 1, let f = o.failure, f.category == .fails {
+            o.failure = (f.category, "[\(o.backend.rawValue)] \(f.message)")
+        }
+        guard let m = merged else { return o }
+        return m.passed && !o.passed ? o : m
+    }
+
+    /// Outcomes for `names` (in order) merged over the backends. `stream` sees each test's
+    /// final outcome as soon as it is known when a single backend runs.
+    public func outcomes(_ names: [String], stream: (ConformanceOutcome) -> Void = { _ in }) throws -> [ConformanceOutcome] {
+        var merged: [String: ConformanceOutcome] = [:]
+        var pending = names
+        for b in backends {
+            var results: [ConformanceOutcome] = []
+            func collect(_ o: ConformanceOutcome) {
+                results.append(o)
+                if backends.count == 1 { stream(o) }
+            }
+            if let isolation {
+                try isolation(b).run(pending, backend: b, onOutcome: collect)
+            } else {
+                for n in pending { collect(suite.run(n, backend: b)) }
+            }
+            for o in results { merged[o.name] = merge(merged[o.name], o) }
+            // Tests rejected before running are rejected on every backend.
+            pending = pending.filter { n in merged[n].map { $0.failure.map { $0.category == .fails } ?? true } ?? true }
+        }
+        let out = names.map { merged[$0] ?? ConformanceOutcome(name: $0, backend: .reference, ops: [], failure: (.fails, "no result")) }
+        if backends.count > 1 { out.forEach(stream) }
+        return out
     }
 
     /// Runs the selection, printing through `print`; returns false when the run failed
     /// (`.manifest` mode with a failing test, or a manifest that cannot be read or written).
     public func run(print: (String) -> Void) throws -> Bool {
         let names = try selection()
-        var outcomes: [ConformanceOutcome] = []
-        for name in names {
-            let o = runOne(name)
-            outcomes.append(o)
+        let outcomes = try self.outcomes(names) { o in
             if verbose || (mode == .manifest && !o.passed) {
-                print(o.passed ? "PASS \(name)" : "FAIL \(name): \(o.reason ?? "")")
+                print(o.passed ? "PASS \(o.name)" : "FAIL \(o.name): \(o.reason ?? "")")
             }
-            if mode == .reportNew && o.passed { print("NEW PASS \(name)") }
+            if mode == .reportNew && o.passed { print("NEW PASS \(o.name)") }
         }
         let summary = Summary(outcomes: outcomes)
         if byOp {

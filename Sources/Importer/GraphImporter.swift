@@ -6,14 +6,12 @@ import Runtime
 struct GraphImporter {
     let source: String
     let baseDirectory: String?
-    let registry: OpRegistry
     /// Op key → node names, in first-seen order per key.
     private(set) var nodesByOp: [OpKey: [String]] = [:]
 
-    init(source: String, baseDirectory: String?, registry: OpRegistry) {
+    init(source: String, baseDirectory: String?) {
         self.source = source
         self.baseDirectory = baseDirectory
-        self.registry = registry
     }
 
     func fail(_ kind: ImportError.Kind, _ message: String) -> ImportError { ImportError(kind, file: source, message) }

@@ -49,7 +49,7 @@ public enum ONNXImporter {
             throw ImportError(.notONNX, file: sourceName, "is not an ONNX model (\(missing.joined(separator: ", ")); \(data.count) bytes)")
         }
 
-        var importer = GraphImporter(source: sourceName, baseDirectory: baseDirectory, registry: registry)
+        var importer = GraphImporter(source: sourceName, baseDirectory: baseDirectory)
         let graph = try importer.importGraph(proto.graph, isMain: true)
 
         var opsets: [String: Int] = [:]

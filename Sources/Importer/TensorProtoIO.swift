@@ -83,6 +83,15 @@ public enum TensorProtoIO {
                 throw TensorDecodeError("\(field) has \(n) elements, but shape \(shape) needs \(count)")
             }
         }
+        // Check the element count before allocating: a corrupt shape must not allocate.
+        switch dtype {
+        case .float32: try check(p.floatData.count, "float_data")
+        case .float64: try check(p.doubleData.count, "double_data")
+        case .int64: try check(p.int64Data.count, "int64_data")
+        case .uint64, .uint32: try check(p.uint64Data.count, "uint64_data")
+        case .int32, .int16, .int8, .uint16, .uint8, .bool, .float16, .bfloat16: try check(p.int32Data.count, "int32_data")
+        case .string: throw TensorDecodeError("string tensors are not supported", kind: .unsupportedDType)
+        }
         var t = Tensor(zeros: shape, dtype: dtype)
         if count == 0 { return t }
         func fill<S, D: TensorElement>(_ src: [S], _: D.Type, _ convert: (S) -> D) {
@@ -92,48 +101,36 @@ public enum TensorProtoIO {
         }
         switch dtype {
         case .float32:
-            try check(p.floatData.count, "float_data")
             fill(p.floatData, Float.self) { $0 }
         case .float64:
-            try check(p.doubleData.count, "double_data")
             fill(p.doubleData, Double.self) { $0 }
         case .int64:
-            try check(p.int64Data.count, "int64_data")
             fill(p.int64Data, Int64.self) { $0 }
         case .uint64:
-            try check(p.uint64Data.count, "uint64_data")
             fill(p.uint64Data, UInt64.self) { $0 }
         case .uint32:
-            try check(p.uint64Data.count, "uint64_data")
             fill(p.uint64Data, UInt32.self) { UInt32(truncatingIfNeeded: $0) }
         case .int32:
-            try check(p.int32Data.count, "int32_data")
             fill(p.int32Data, Int32.self) { $0 }
         case .int16:
-            try check(p.int32Data.count, "int32_data")
             fill(p.int32Data, Int16.self) { Int16(truncatingIfNeeded: $0) }
         case .int8:
-            try check(p.int32Data.count, "int32_data")
             fill(p.int32Data, Int8.self) { Int8(truncatingIfNeeded: $0) }
         case .uint16:
-            try check(p.int32Data.count, "int32_data")
             fill(p.int32Data, UInt16.self) { UInt16(truncatingIfNeeded: $0) }
         case .uint8:
-            try check(p.int32Data.count, "int32_data")
             fill(p.int32Data, UInt8.self) { UInt8(truncatingIfNeeded: $0) }
         case .bool:
-            try check(p.int32Data.count, "int32_data")
             t.withUnsafeMutableBytes { dst in
                 for i in 0..<count { dst[i] = p.int32Data[i] != 0 ? 1 : 0 }
             }
         case .float16, .bfloat16:
-            try check(p.int32Data.count, "int32_data")
             t.withUnsafeMutableBytes { dst in
                 let q = dst.bindMemory(to: UInt16.self)
                 for i in 0..<count { q[i] = UInt16(truncatingIfNeeded: p.int32Data[i]) }
             }
         case .string:
-            throw TensorDecodeError("string tensors are not supported", kind: .unsupportedDType)
+            break // rejected above
         }
         return t
     }

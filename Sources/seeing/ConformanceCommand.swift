@@ -25,7 +25,7 @@ struct ConformanceCommand: ParsableCommand {
     @Option(name: .long, help: "Run tests whose name starts with this text (repeatable).")
     var prefix: [String] = []
 
-    @Option(name: .long, help: "Backend to run on (repeatable: \(BackendKind.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(name: .long, help: "Backend to run on (repeatable: \(BackendKind.allCases.map(\.rawValue).joined(separator: ", ")); default: reference, or all with a manifest mode).")
     var backend: [BackendKind] = []
 
     @Flag(name: .long, help: "Run only the manifest's 'pass' tests; fail if any fails.")
@@ -46,6 +46,15 @@ struct ConformanceCommand: ParsableCommand {
     @Flag(name: .customLong("by-op"), help: "Print per-op pass counts ('op Conv: 6/6').")
     var byOp = false
 
+    @Flag(inversion: .prefixedNo, help: "Run tests in child processes, so that a crash or hang fails only its test.")
+    var isolate = true
+
+    @Option(name: .long, help: "Seconds a test may run before it is killed (with --isolate).")
+    var timeout: Double = 120
+
+    @Flag(name: .long, help: .hidden)
+    var worker = false
+
     func validate() throws {
         if [manifest, reportNew, writeManifest].filter({ $0 }).count > 1 {
             throw ValidationError("--manifest, --report-new and --write-manifest are exclusive")
@@ -57,6 +66,7 @@ struct ConformanceCommand: ParsableCommand {
         guard suite.exists else {
             throw ValidationError("conformance data root \(suite.root) does not exist (set --data-root or $\(ConformanceSuite.rootEnvironmentVariable))")
         }
+        if worker { return runWorker(suite) }
         var runner = ConformanceRunner(suite: suite, manifestPath: manifestPath)
         runner.filters = filter
         runner.prefixes = prefix
@@ -64,11 +74,29 @@ struct ConformanceCommand: ParsableCommand {
         runner.byOp = byOp
         runner.mode = manifest ? .manifest : reportNew ? .reportNew : writeManifest ? .writeManifest : .all
         // A manifest 'pass' means: passes on every backend.
-        runner.backends = !backend.isEmpty ? backend : writeManifest ? BackendKind.allCases : [.reference]
+        runner.backends = !backend.isEmpty ? backend : runner.mode == .all ? [.reference] : BackendKind.allCases
+        if isolate {
+            let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+            runner.isolation = { [timeout] b in
+                IsolatedExecutor(executable: executable, timeout: timeout, workerArguments: [
+                    "conformance", "--worker", "--data-root", suite.root, "--backend", b.rawValue,
+                ])
+            }
+        }
         let ok = try runner.run { line in
             print(line)
             fflush(stdout)
         }
         if !ok { throw ExitCode.failure }
+    }
+
+    /// Worker mode (see IsolatedExecutor): test names on stdin, one RESULT line each.
+    func runWorker(_ suite: ConformanceSuite) {
+        let b = backend.first ?? .reference
+        while let name = readLine() {
+            if name.isEmpty { continue }
+            print(WorkerProtocol.line(suite.run(name, backend: b)))
+            fflush(stdout)
+        }
     }
 }

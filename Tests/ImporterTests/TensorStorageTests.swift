@@ -144,6 +144,19 @@ final class TensorStorageTests: XCTestCase {
         }
     }
 
+    /// Corrupt shapes are rejected against the data actually present, never allocated.
+    func testHugeShapeWithLittleDataIsAnErrorNotAnAllocation() {
+        var t = Proto.tensor("big", 1, [1 << 30, 1 << 20])
+        t.floatData = [1]
+        XCTAssertThrowsError(try decode(t)) { XCTAssert("\($0)".contains("float_data has 1 elements"), "\($0)") }
+        XCTAssertThrowsError(try decode(Proto.tensor("big", 1, [1 << 30, 1 << 20], raw: [0, 0, 0, 0]))) {
+            XCTAssert("\($0)".contains("raw_data has 4 bytes"), "\($0)")
+        }
+        XCTAssertThrowsError(try decode(Proto.tensor("ovf", 1, [1 << 62, 1 << 62], raw: []))) {
+            XCTAssert("\($0)".contains("too large"), "\($0)")
+        }
+    }
+
     func testNegativeDimension() {
         XCTAssertThrowsError(try decode(Proto.tensor("n", 1, [-1], raw: []))) { e in
             XCTAssert("\(e)".contains("negative dimension"), "\(e)")
