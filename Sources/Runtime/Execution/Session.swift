@@ -26,6 +26,22 @@ public final class Session {
     let pool = BufferPool()
     let sourceName: String
 
+    /// What the last `run` did: how many nodes it executed, and the planning state.
+    public struct Stats: Equatable {
+        /// Nodes whose kernels ran in the last call.
+        public var executedNodes = 0
+        /// Nodes folded at construction (independent of inputs).
+        public var foldedAtConstruction = 0
+        /// Nodes folded into the last call's plan (fixed by its input signature).
+        public var foldedInPlan = 0
+        /// Distinct input signatures planned so far.
+        public var plans = 0
+        /// Buffers allocated / recycled by the session's pool since it was created.
+        public var bufferAllocations = 0
+        public var bufferReuses = 0
+    }
+    public private(set) var stats = Stats()
+
     /// Per-op-type accumulated seconds when `profiling` is on.
     public var profiling = false
     public private(set) var profile: [String: Double] = [:]
@@ -143,12 +159,14 @@ public final class Session {
         // During planning: which values are fixed by the signature alone.
         var fixedValue = Set(constants.keys)
         var fixedShape = Set(constants.keys).union(feeds.keys)
+        var executed = 0
 
         for step in 0..<order.count where !plan.skip[step] {
             let n = graph.nodes[order[step]]
             if foldedAtInit[step] { continue }
             let t0 = profiling ? DispatchTime.now().uptimeNanoseconds : 0
             let outs = try execute(step: step, values: values)
+            executed += 1
             if profiling {
                 profile[n.opType, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             }
@@ -175,6 +193,9 @@ public final class Session {
             }
         }
         if planning { plans[signature] = plan }
+        stats = Stats(executedNodes: executed, foldedAtConstruction: foldedAtInit.filter { $0 }.count,
+                      foldedInPlan: plan.skip.filter { $0 }.count, plans: plans.count,
+                      bufferAllocations: pool.allocations, bufferReuses: pool.reuses)
 
         var result: [String: Tensor] = [:]
         for name in outNames {
