@@ -24,8 +24,7 @@ final class DNNLConvKernel: DNNLKernel {
         var reorderedWeights: TensorStorage?
         let implementation: String
 
-        init(geometry: ConvGeometry, primitive: DNNLPrimitive, userWeightsDesc: DNNLMemoryDesc, hasBias: Bool,
-             context: DNNLContext) throws {
+        init(geometry: ConvGeometry, primitive: DNNLPrimitive, userWeightsDesc: DNNLMemoryDesc, context: DNNLContext) throws {
             self.geometry = geometry
             self.primitive = primitive
             srcDesc = try primitive.md(dnnl_query_src_md)
@@ -175,7 +174,7 @@ final class DNNLConvKernel: DNNLKernel {
             primitive = try DNNLPrimitive(opDesc: &od, attributes: attributes, engine: context.engine, what: what,
                                           prefer: DNNLConvKernel.preferred)
         }
-        return try Plan(geometry: g, primitive: primitive, userWeightsDesc: userWeights, hasBias: hasBias, context: context)
+        return try Plan(geometry: g, primitive: primitive, userWeightsDesc: userWeights, context: context)
     }
 
     /// Plain nodes: their reference kernel. Fused nodes: the reference convolution followed by
