@@ -75,7 +75,7 @@ final class DNNLConvKernel: DNNLKernel {
             plan = try? makePlan(x: x, w: w, hasBias: b != nil)
             plans.insert(plan, for: key, scalars)
         }
-        guard let plan, b.map({ $0.count == plan.geometry.outChannels }) ?? true,
+        guard let plan, b.map({ $0.rank == 1 && $0.count == plan.geometry.outChannels }) ?? true,
               z.map({ $0.shape == plan.geometry.outputShape }) ?? true else {
             return try runReference(inputs, ctx)
         }
@@ -84,19 +84,22 @@ final class DNNLConvKernel: DNNLKernel {
         var temporaries: [TensorStorage] = []
         defer { if let pool = ctx.pool { temporaries.forEach(pool.give) } }
 
+        func temporary(_ desc: DNNLMemoryDesc) -> TensorStorage {
+            let s = ctx.pool?.take(byteCount: desc.byteSize, zeroed: false) ?? TensorStorage(byteCount: desc.byteSize, zeroed: false)
+            temporaries.append(s)
+            return s
+        }
         var src = x.storage.data
         if xDesc != plan.srcDesc {
-            let s = ctx.pool?.take(byteCount: plan.srcDesc.byteSize, zeroed: false)
-                ?? TensorStorage(byteCount: plan.srcDesc.byteSize, zeroed: false)
-            try context.reorder(x, from: xDesc, to: plan.srcDesc, into: s.data)
-            temporaries.append(s)
-            src = s.data
+            src = temporary(plan.srcDesc).data
+            try context.reorder(x, from: xDesc, to: plan.srcDesc, into: src)
         }
         let weights: TensorStorage
         if let r = plan.reorderedWeights {
             weights = r
         } else {
-            weights = TensorStorage(byteCount: plan.weightsDesc.byteSize, zeroed: false)
+            weights = constantWeights ? TensorStorage(byteCount: plan.weightsDesc.byteSize, zeroed: false)
+                                      : temporary(plan.weightsDesc)
             try context.reorder(w, from: plan.userWeightsDesc, to: plan.weightsDesc, into: weights.data,
                                 countsAsActivation: false)
             if constantWeights { plan.reorderedWeights = weights }
