@@ -33,9 +33,15 @@ let package = Package(
         ]),
 
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
-        .testTarget(name: "ImporterTests", dependencies: ["Importer", "Runtime"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Importer", "Runtime"]),
+        .testTarget(name: "ImporterTests", dependencies: [
+                        "Importer", "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                    ],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Importer", "Runtime"],
+                    exclude: ["manifest.txt"]),
         .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime"]),
-        .testTarget(name: "CLITests", dependencies: ["Importer", "Runtime"]),
+        .testTarget(name: "CLITests", dependencies: [
+            "Importer", "Runtime", "seeing", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
     ]
 )

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `seeing` command line. Each subcommand lives in its own file.
+@main
+struct Seeing: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seeing",
+        abstract: "Seeing: import, run and benchmark ONNX generators, segmenters and feature nets.",
+        subcommands: [InspectCommand.self, RunCommand.self, SampleCommand.self, BenchCommand.self, ConformanceCommand.self]
+    )
+}

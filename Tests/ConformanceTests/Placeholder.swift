@@ -1,2 +1,0 @@
-import XCTest
-final class ConformanceTestsPlaceholder: XCTestCase { func testNothing() {} }

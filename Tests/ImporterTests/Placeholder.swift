@@ -1,2 +1,0 @@
-import XCTest
-final class ImporterTestsPlaceholder: XCTestCase { func testNothing() {} }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: install what is missing, fetch the bundled real generator
+# (DCGAN faces, sha256-verified, converted to ONNX), build, and write a PNG grid of samples.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+python3 scripts/fetch-models.py dcgan-faces
+swift build -c release --product seeing
+out=${1:-out/samples}
+.build/release/seeing inspect models/cache/dcgan-faces/dcgan-faces.onnx
+.build/release/seeing sample models/cache/dcgan-faces/dcgan-faces.onnx --n 16 --seed 1 --out "$out"
+echo "main: samples in $out (grid: $out/grid.png)"
