@@ -65,7 +65,7 @@ final class DNNLConvTests: XCTestCase {
 
     /// Random geometries; combinations ConvGeometry rejects are skipped.
     func testRandomConvolutions() throws {
-        var rng = DNNLTestRandom(seed: 42)
+        var rng = SeededRandom(seed: 42)
         func pick<T>(_ a: [T]) -> T { rng.pick(a) }
         var checked = 0
         while checked < 24 {

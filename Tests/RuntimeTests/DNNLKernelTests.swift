@@ -61,7 +61,7 @@ final class DNNLKernelTests: XCTestCase {
     }
 
     func testRandomPooling() throws {
-        var rng = DNNLTestRandom(seed: 9)
+        var rng = SeededRandom(seed: 9)
         var checked = 0
         while checked < 16 {
             let op = rng.pick(["MaxPool", "AveragePool"])
