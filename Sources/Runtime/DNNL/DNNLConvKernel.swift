@@ -124,9 +124,10 @@ final class DNNLConvKernel: DNNLKernel {
         return [y]
     }
 
-    /// oneDNN 2.6 lists its brgemm convolutions (nhwc) first on AVX-512 machines, but at two
-    /// threads its direct jit kernels in blocked layouts (nChw16c) measured up to ~2× faster
-    /// (e.g. 3×3 512→512 at 32×32, 7×7 stride-2 stems, depthwise), so those are preferred.
+    /// oneDNN 2.6 lists its brgemm convolutions (nhwc) first on AVX-512 machines. Its direct
+    /// jit kernels (blocked nChw16c) are as fast at two threads (3×3 512→512 at 32×32: 14.2 ms
+    /// either way) and use the blocked layout its deconvolutions always pick, so conv ↔
+    /// deconv chains (generators, decoders) need no reorders in between: prefer them.
     static func preferred(_ implementation: String) -> Bool { implementation.hasPrefix("jit") }
 
     private func makePlan(x: Tensor, w: Tensor, hasBias: Bool) throws -> Plan {
