@@ -49,7 +49,16 @@ public final class Session {
     final class Plan {
         var folded: [String: Tensor] = [:]
         var skip: [Bool]
+        /// Element type and shape of every value, recorded while planning.
+        var types: [String: ValueType] = [:]
         init(steps: Int) { skip = [Bool](repeating: false, count: steps) }
+    }
+
+    /// A value's concrete element type and shape under one input signature.
+    public struct ValueType: Equatable, CustomStringConvertible {
+        public var dtype: DType
+        public var shape: [Int]
+        public var description: String { "\(dtype)\(shape)" }
     }
 
     public convenience init(model: Model, backend kind: BackendKind = .dnnl) throws {
@@ -138,7 +147,7 @@ public final class Session {
     public func run(_ feeds: [String: Tensor], outputs requested: [String]? = nil) throws -> [String: Tensor] {
         let outNames = requested ?? graph.outputs.map(\.name)
         try validateFeeds(feeds)
-        let signature = feeds.keys.sorted().map { "\($0):\(feeds[$0]!.dtype)\(feeds[$0]!.shape)" }.joined(separator: ";")
+        let signature = Session.signature(of: feeds)
         let keep = Set(outNames)
         for name in outNames where !isKnownValue(name) {
             throw RuntimeError(.badInput, "\(sourceName): no value named '\(name)' in the graph")
@@ -170,7 +179,10 @@ public final class Session {
             if profiling {
                 profile[n.opType, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             }
-            for (name, t) in zip(n.outputs, outs) where !name.isEmpty { values[name] = t }
+            for (name, t) in zip(n.outputs, outs) where !name.isEmpty {
+                values[name] = t
+                if planning { plan.types[name] = ValueType(dtype: t.dtype, shape: t.shape) }
+            }
 
             if planning {
                 let (valueFixed, shapeFixed) = Session.foldability(n, fixedValue: fixedValue, fixedShape: fixedShape,
@@ -192,7 +204,10 @@ public final class Session {
                 }
             }
         }
-        if planning { plans[signature] = plan }
+        if planning {
+            for (name, t) in values where plan.types[name] == nil { plan.types[name] = ValueType(dtype: t.dtype, shape: t.shape) }
+            plans[signature] = plan
+        }
         stats = Stats(executedNodes: executed, foldedAtConstruction: foldedAtInit.filter { $0 }.count,
                       foldedInPlan: plan.skip.filter { $0 }.count, plans: plans.count,
                       bufferAllocations: pool.allocations, bufferReuses: pool.reuses)
@@ -205,6 +220,20 @@ public final class Session {
             result[name] = t.plain()
         }
         return result
+    }
+
+    /// The key of a plan: input names, dtypes and shapes.
+    static func signature(of feeds: [String: Tensor]) -> String {
+        feeds.keys.sorted().map { "\($0):\(feeds[$0]!.dtype)\(feeds[$0]!.shape)" }.joined(separator: ";")
+    }
+
+    /// Shape inference for concrete inputs: the element type and shape of every value in the
+    /// graph (as executed, i.e. after the backend's rewrites), from the plan for `feeds`'
+    /// signature — planning it (one run) if needed.
+    public func valueTypes(for feeds: [String: Tensor]) throws -> [String: ValueType] {
+        let signature = Session.signature(of: feeds)
+        if plans[signature] == nil { _ = try run(feeds) }
+        return plans[signature]!.types
     }
 
     /// Whether a node's outputs are fixed by the input signature alone (value) or at least
