@@ -61,18 +61,36 @@ public final class Session {
         public var description: String { "\(dtype)\(shape)" }
     }
 
-    public convenience init(model: Model, backend kind: BackendKind = .dnnl) throws {
-        try self.init(model: model, backend: kind.make())
+    /// Current values of the trainable initializers (see `init(model:backend:parameters:)`).
+    public private(set) var parameters: [String: Tensor] = [:]
+    let registry: OpRegistry
+
+    public convenience init(model: Model, backend kind: BackendKind = .dnnl, parameters: Set<String> = []) throws {
+        try self.init(model: model, backend: kind.make(), parameters: parameters)
     }
 
-    public init(model: Model, backend: Backend, registry: OpRegistry = .standard) throws {
+    /// `parameters` names initializers that will change (trained, perturbed): they are fed like
+    /// inputs, so no constant folding, fusion or weight caching assumes their values.
+    public init(model: Model, backend: Backend, registry: OpRegistry = .standard, parameters trainable: Set<String> = []) throws {
         self.model = model
         self.backend = backend
+        self.registry = registry
         sourceName = model.sourcePath ?? model.graph.name
         // Order first on the original graph so that structural errors name the user's nodes.
         _ = try TopologicalOrder.compute(model.graph, context: sourceName)
         try Session.checkSupported(model, registry: registry, context: sourceName)
-        let g = backend.optimize(model.graph, opset: model.opset)
+        var source = model.graph
+        for name in trainable.sorted() {
+            guard let t = source.initializers.removeValue(forKey: name) else {
+                throw RuntimeError(.badInput, "\(sourceName): '\(name)' is not an initializer, so it cannot be a parameter")
+            }
+            source.initializerOrder.removeAll { $0 == name }
+            if !source.inputs.contains(where: { $0.name == name }) {
+                source.inputs.append(ValueInfo(name: name, dtype: t.dtype, shape: t.shape.map { .fixed($0) }))
+            }
+            parameters[name] = t
+        }
+        let g = backend.optimize(source, opset: model.opset)
         graph = g
         order = try TopologicalOrder.compute(g, context: sourceName)
 
@@ -113,6 +131,17 @@ public final class Session {
         try foldConstants()
     }
 
+    /// Replaces a parameter's value (same dtype and shape).
+    public func setParameter(_ name: String, _ value: Tensor) throws {
+        guard let old = parameters[name] else {
+            throw RuntimeError(.badInput, "\(sourceName): '\(name)' is not a parameter of this session")
+        }
+        guard old.dtype == value.dtype, old.shape == value.shape else {
+            throw RuntimeError(.badInput, "\(sourceName): parameter '\(name)' is \(old.dtype)\(old.shape), got \(value.dtype)\(value.shape)")
+        }
+        parameters[name] = value.plain()
+    }
+
     /// Every op the model uses that the registry lacks, reported at once.
     static func checkSupported(_ model: Model, registry: OpRegistry, context: String) throws {
         var missing: [OpKey: [String]] = [:]
@@ -145,10 +174,18 @@ public final class Session {
     /// Runs the graph. `outputs` defaults to the graph's declared outputs; any value name
     /// (including intermediates) may be requested.
     public func run(_ feeds: [String: Tensor], outputs requested: [String]? = nil) throws -> [String: Tensor] {
-        let outNames = requested ?? graph.outputs.map(\.name)
+        try forward(feeds, outputs: requested ?? graph.outputs.map(\.name), retaining: [])
+    }
+
+    /// Runs the graph, returning `outputs` and also every value in `retain` that was computed
+    /// (the autodiff engine keeps what backward rules read). Parameters are fed from
+    /// `parameters` unless `feeds` override them.
+    func forward(_ given: [String: Tensor], outputs outNames: [String], retaining retain: Set<String>) throws -> [String: Tensor] {
+        var feeds = parameters
+        for (k, v) in given { feeds[k] = v }
         try validateFeeds(feeds)
         let signature = Session.signature(of: feeds)
-        let keep = Set(outNames)
+        let keep = Set(outNames).union(retain)
         for name in outNames where !isKnownValue(name) {
             throw RuntimeError(.badInput, "\(sourceName): no value named '\(name)' in the graph")
         }
@@ -218,6 +255,9 @@ public final class Session {
                 throw RuntimeError(.invalidGraph, "\(sourceName): output '\(name)' was not produced")
             }
             result[name] = t.plain()
+        }
+        for name in retain where result[name] == nil {
+            if let t = values[name] { result[name] = t.plain() }
         }
         return result
     }
