@@ -91,3 +91,10 @@ extension VJPContext {
         return g.reshaped(shape ?? x.shape)
     }
 }
+
+/// The permutation that undoes `perm` (a transpose's gradient is transposed by it).
+func inversePermutation(_ perm: [Int]) -> [Int] {
+    var inv = [Int](repeating: 0, count: perm.count)
+    for (i, p) in perm.enumerated() { inv[p] = i }
+    return inv
+}
