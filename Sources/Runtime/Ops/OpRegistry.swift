@@ -68,6 +68,8 @@ public final class OpRegistry {
         registerNormalizationOps(into: r)
         registerMatMulOps(into: r)
         registerMiscOps(into: r)
+        registerLossOps(into: r)
+        registerUnaryMathOps(into: r)
         return r
     }()
 }
