@@ -70,6 +70,10 @@ public final class OpRegistry {
         registerMiscOps(into: r)
         registerLossOps(into: r)
         registerUnaryMathOps(into: r)
+        registerCumulativeOps(into: r)
+        registerSortOps(into: r)
+        registerSelectionOps(into: r)
+        registerUnpoolOps(into: r)
         return r
     }()
 }
