@@ -74,6 +74,7 @@ public final class OpRegistry {
         registerSortOps(into: r)
         registerSelectionOps(into: r)
         registerUnpoolOps(into: r)
+        registerEinsumOps(into: r)
         return r
     }()
 }
