@@ -75,6 +75,7 @@ public final class OpRegistry {
         registerSelectionOps(into: r)
         registerUnpoolOps(into: r)
         registerEinsumOps(into: r)
+        registerGridSampleOps(into: r)
         return r
     }()
 }
