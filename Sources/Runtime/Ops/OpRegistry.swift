@@ -76,6 +76,7 @@ public final class OpRegistry {
         registerUnpoolOps(into: r)
         registerEinsumOps(into: r)
         registerGridSampleOps(into: r)
+        registerQuantizationOps(into: r)
         return r
     }()
 }
