@@ -153,12 +153,11 @@ private func checkLabelSizes(_ operands: [Tensor], _ eq: EinsumEquation) throws 
     var size: [Int: Int] = [:]
     for (t, labels) in zip(operands, eq.inputs) {
         for (axis, l) in labels.enumerated() {
-            let d = t.shape[axis]
-            guard let s = size[l], s != d else { size[l] = size[l] ?? d; continue }
-            guard s == 1 || d == 1 else {
+            let d = t.shape[axis], s = size[l] ?? d
+            guard s == d || s == 1 || d == 1 else {
                 throw RuntimeError.invalid("Einsum label '\(EinsumEquation.name(l))' has sizes \(s) and \(d) (input shapes \(operands.map(\.shape)))")
             }
-            size[l] = max(s, d)
+            size[l] = s == 1 ? d : s
         }
     }
 }

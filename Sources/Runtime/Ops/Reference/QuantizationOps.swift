@@ -166,9 +166,10 @@ private func scales(_ t: Tensor, count: Int, _ what: String) throws -> [Float] {
     return t.doubles.map { Float($0) }
 }
 
-/// y[f] = saturate(round_half_even(acc[f] · multiplier[(f / inner) % period]) + zero point)
-/// for exact integer sums `acc` (float64); multipliers are input scale products over the
-/// output scale, formed in float32 like the ONNX reference.
+/// y[f] = saturate(round_half_even(acc[f] · multiplier[(f / inner) % period] + zero point))
+/// for exact integer sums `acc` (float64), whose count is a multiple of `inner`; multipliers
+/// are input scale products over the output scale, formed in float32 like the ONNX
+/// reference (which also adds the zero point before rounding).
 private func requantize(_ acc: Tensor, multipliers: [Float], inner: Int, zeroPoint: Tensor?, dtype: DType,
                         _ ctx: KernelContext) throws -> Tensor {
     let (lo, hi) = try quantizedRange(dtype, ctx.node.opType)
@@ -179,11 +180,15 @@ private func requantize(_ acc: Tensor, multipliers: [Float], inner: Int, zeroPoi
     let period = multipliers.count
     var y = ctx.allocate(acc.shape, dtype, zeroed: false)
     func run<T: FixedWidthInteger & TensorElement>(_: T.Type) {
+        guard acc.count > 0 else { return }
         acc.withElements(Double.self) { pa in
             y.withMutableElements(T.self) { py in
-                for f in 0..<acc.count {
-                    let v = (pa[f] * Double(multipliers[(f / inner) % period]) + z).rounded(.toNearestOrEven)
-                    py[f] = v.isNaN ? T(z) : T(min(max(v, Double(lo)), Double(hi)))
+                for block in 0..<(acc.count / inner) {
+                    let m = Double(multipliers[block % period])
+                    for f in (block * inner)..<((block + 1) * inner) {
+                        let v = (pa[f] * m + z).rounded(.toNearestOrEven)
+                        py[f] = v.isNaN ? T(z) : T(min(max(v, Double(lo)), Double(hi)))
+                    }
                 }
             }
         }
@@ -212,7 +217,6 @@ private func qlinearMatMul(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> 
     for i in 0..<geo.m {
         for j in 0..<geo.n { multipliers[i * geo.n + j] = sa[sa.count == 1 ? 0 : i] * sb[sb.count == 1 ? 0 : j] / sy }
     }
-    if multipliers.isEmpty { multipliers = [0] }
     return try requantize(acc, multipliers: multipliers, inner: 1, zeroPoint: yZero, dtype: yZero?.dtype ?? a.dtype, ctx)
 }
 
