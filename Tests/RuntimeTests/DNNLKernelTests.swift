@@ -21,7 +21,6 @@ final class DNNLKernelTests: XCTestCase {
             try check(op, x: [2, 3, 5, 7])
             try check(op, x: [])
         }
-        try check("Log", x: [3, 17], range: (0.01, 5))
         try check("Sqrt", x: [3, 17], range: (0, 5))
         try check("LeakyRelu", x: [2, 3, 4], ["alpha": 0.2])
         try check("LeakyRelu", x: [2, 3, 4])
@@ -61,7 +60,7 @@ final class DNNLKernelTests: XCTestCase {
     }
 
     func testRandomPooling() throws {
-        var rng = DNNLTestRandom(seed: 9)
+        var rng = SeededRandom(seed: 9)
         var checked = 0
         while checked < 16 {
             let op = rng.pick(["MaxPool", "AveragePool"])

@@ -16,7 +16,7 @@ enum DNNLTesting {
 
     /// Uniform floats in [lo, hi) from `seed`.
     static func uniform(_ shape: [Int], seed: UInt64, _ lo: Float = -1, _ hi: Float = 1) -> Tensor {
-        var rng = DNNLTestRandom(seed: seed)
+        var rng = SeededRandom(seed: seed)
         var t = Tensor(zeros: shape, dtype: .float32)
         t.withUnsafeMutableBufferPointer(as: Float.self) { p in
             for i in p.indices { p[i] = lo + (hi - lo) * Float(rng.uniform()) }
@@ -90,21 +90,6 @@ extension Node {
     }
 }
 
-/// SplitMix64: reproducible test data on every platform.
-struct DNNLTestRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
-
+extension SeededRandom {
     mutating func pick<T>(_ a: [T]) -> T { a[Int(next() % UInt64(a.count))] }
 }

@@ -24,8 +24,7 @@ final class DNNLConvKernel: DNNLKernel {
         var reorderedWeights: TensorStorage?
         let implementation: String
 
-        init(geometry: ConvGeometry, primitive: DNNLPrimitive, userWeightsDesc: DNNLMemoryDesc, hasBias: Bool,
-             context: DNNLContext) throws {
+        init(geometry: ConvGeometry, primitive: DNNLPrimitive, userWeightsDesc: DNNLMemoryDesc, context: DNNLContext) throws {
             self.geometry = geometry
             self.primitive = primitive
             srcDesc = try primitive.md(dnnl_query_src_md)
@@ -76,7 +75,7 @@ final class DNNLConvKernel: DNNLKernel {
             plan = try? makePlan(x: x, w: w, hasBias: b != nil)
             plans.insert(plan, for: key, scalars)
         }
-        guard let plan, b.map({ $0.count == plan.geometry.outChannels }) ?? true,
+        guard let plan, b.map({ $0.rank == 1 && $0.count == plan.geometry.outChannels }) ?? true,
               z.map({ $0.shape == plan.geometry.outputShape }) ?? true else {
             return try runReference(inputs, ctx)
         }
@@ -85,19 +84,22 @@ final class DNNLConvKernel: DNNLKernel {
         var temporaries: [TensorStorage] = []
         defer { if let pool = ctx.pool { temporaries.forEach(pool.give) } }
 
+        func temporary(_ desc: DNNLMemoryDesc) -> TensorStorage {
+            let s = ctx.pool?.take(byteCount: desc.byteSize, zeroed: false) ?? TensorStorage(byteCount: desc.byteSize, zeroed: false)
+            temporaries.append(s)
+            return s
+        }
         var src = x.storage.data
         if xDesc != plan.srcDesc {
-            let s = ctx.pool?.take(byteCount: plan.srcDesc.byteSize, zeroed: false)
-                ?? TensorStorage(byteCount: plan.srcDesc.byteSize, zeroed: false)
-            try context.reorder(x, from: xDesc, to: plan.srcDesc, into: s.data)
-            temporaries.append(s)
-            src = s.data
+            src = temporary(plan.srcDesc).data
+            try context.reorder(x, from: xDesc, to: plan.srcDesc, into: src)
         }
         let weights: TensorStorage
         if let r = plan.reorderedWeights {
             weights = r
         } else {
-            weights = TensorStorage(byteCount: plan.weightsDesc.byteSize, zeroed: false)
+            weights = constantWeights ? TensorStorage(byteCount: plan.weightsDesc.byteSize, zeroed: false)
+                                      : temporary(plan.weightsDesc)
             try context.reorder(w, from: plan.userWeightsDesc, to: plan.weightsDesc, into: weights.data,
                                 countsAsActivation: false)
             if constantWeights { plan.reorderedWeights = weights }
@@ -122,9 +124,10 @@ final class DNNLConvKernel: DNNLKernel {
         return [y]
     }
 
-    /// oneDNN 2.6 lists its brgemm convolutions (nhwc) first on AVX-512 machines, but at two
-    /// threads its direct jit kernels in blocked layouts (nChw16c) measured up to ~2× faster
-    /// (e.g. 3×3 512→512 at 32×32, 7×7 stride-2 stems, depthwise), so those are preferred.
+    /// oneDNN 2.6 lists its brgemm convolutions (nhwc) first on AVX-512 machines. Its direct
+    /// jit kernels (blocked nChw16c) are as fast at two threads (3×3 512→512 at 32×32: 14.2 ms
+    /// either way) and use the blocked layout its deconvolutions always pick, so conv ↔
+    /// deconv chains (generators, decoders) need no reorders in between: prefer them.
     static func preferred(_ implementation: String) -> Bool { implementation.hasPrefix("jit") }
 
     private func makePlan(x: Tensor, w: Tensor, hasBias: Bool) throws -> Plan {
@@ -175,7 +178,7 @@ final class DNNLConvKernel: DNNLKernel {
             primitive = try DNNLPrimitive(opDesc: &od, attributes: attributes, engine: context.engine, what: what,
                                           prefer: DNNLConvKernel.preferred)
         }
-        return try Plan(geometry: g, primitive: primitive, userWeightsDesc: userWeights, hasBias: hasBias, context: context)
+        return try Plan(geometry: g, primitive: primitive, userWeightsDesc: userWeights, context: context)
     }
 
     /// Plain nodes: their reference kernel. Fused nodes: the reference convolution followed by

@@ -1,6 +1,6 @@
 import CDNNL
 
-/// Relu, LeakyRelu, Tanh, Sigmoid, Elu, Clip, HardSwish, HardSigmoid, Exp, Log, Sqrt, Abs on
+/// Relu, LeakyRelu, Tanh, Sigmoid, Elu, Clip, HardSwish, HardSigmoid, Exp, Sqrt, Abs on
 /// float32 tensors. Keeps a dnnl layout: the output has the input's layout.
 final class DNNLEltwiseKernel: DNNLKernel {
     private struct Plan {

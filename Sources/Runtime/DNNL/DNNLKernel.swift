@@ -22,13 +22,17 @@ class DNNLKernel: Kernel {
     /// Runs the node's reference kernel on plain copies of `inputs`.
     func runReference(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> [Tensor] {
         context.noteReferenceFallback()
-        if reference == nil {
+        let kernel: Kernel
+        if let reference {
+            kernel = reference
+        } else {
             guard let def = OpRegistry.standard.definition(domain: node.domain, type: node.opType) else {
                 throw RuntimeError.unsupported("no reference kernel for \(OpKey(node.domain, node.opType))")
             }
-            reference = try def.makeReference(node, opset)
+            kernel = try def.makeReference(node, opset)
+            reference = kernel
         }
-        return try reference!.run(inputs.map { $0?.plain() }, ctx)
+        return try kernel.run(inputs.map { $0?.plain() }, ctx)
     }
 }
 

@@ -33,6 +33,11 @@ public struct OpKey: Hashable, CustomStringConvertible {
 /// (`registerXxx(into:)`); `OpRegistry.standard` lists the families.
 public final class OpRegistry {
     private(set) var ops: [OpKey: OpDefinition] = [:]
+    /// Reverse-mode rules, registered beside each op's forward kernel.
+    private(set) var vjps: [OpKey: VJPRule] = [:]
+    /// Ops with no gradient by nature (shapes, comparisons, indices): declared explicitly so
+    /// that a missing rule is a detectable gap, not a silent zero.
+    private(set) var nonDifferentiable: Set<OpKey> = []
 
     public init() {}
 
@@ -51,6 +56,22 @@ public final class OpRegistry {
     }
 
     public func definition(domain: String, type: String) -> OpDefinition? { ops[OpKey(domain, type)] }
+
+    public func registerVJP(_ type: String, domain: String = "", _ rule: @escaping VJPRule) {
+        let key = OpKey(domain, type)
+        precondition(vjps[key] == nil, "VJP for \(key) registered twice")
+        vjps[key] = rule
+    }
+
+    public func markNonDifferentiable(_ types: [String], domain: String = "") {
+        for t in types { nonDifferentiable.insert(OpKey(domain, t)) }
+    }
+
+    public func vjp(domain: String, type: String) -> VJPRule? { vjps[OpKey(domain, type)] }
+
+    public func isNonDifferentiable(domain: String, type: String) -> Bool {
+        nonDifferentiable.contains(OpKey(domain, type))
+    }
 
     public var allKeys: [OpKey] { ops.keys.sorted { $0.description < $1.description } }
 
