@@ -108,3 +108,29 @@ final class LossAndOptimizerTests: XCTestCase {
         XCTAssertThrowsError(try b2.update(&pb, gradients: [:]))
     }
 }
+
+extension LossAndOptimizerTests {
+    func testLBFGSMinimisesRosenbrockAndAQuadraticOverTensors() throws {
+        var opt = LBFGS(history: 10, maxIterations: 200, gradientTolerance: 1e-9)
+        let (x, v) = try opt.minimize([-1.2, 1]) { p in
+            let (a, b) = (p[0], p[1])
+            let f = (1 - a) * (1 - a) + 100 * (b - a * a) * (b - a * a)
+            return (f, [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)])
+        }
+        XCTAssertEqual(x[0], 1, accuracy: 1e-5)
+        XCTAssertEqual(x[1], 1, accuracy: 1e-5)
+        XCTAssertLessThan(v, 1e-10)
+        XCTAssertLessThan(opt.evaluations, 200, "a line search, not a crawl")
+
+        var q = LBFGS()
+        let target: [Float] = [1, -2, 0.5, 4]
+        let (p, value) = try q.minimize(["z": Tensor(shape: [2, 2], floats: [0, 0, 0, 0])]) { params in
+            let z = params["z"]!.floats
+            let d = zip(z, target).map { $0 - $1 }
+            return (Double(d.map { $0 * $0 }.reduce(0, +)), ["z": Tensor(shape: [2, 2], floats: d.map { 2 * $0 })])
+        }
+        XCTAssertEqual(p["z"]!.shape, [2, 2])
+        for (a, b) in zip(p["z"]!.floats, target) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        XCTAssertLessThan(value, 1e-8)
+    }
+}
