@@ -8,6 +8,8 @@ func registerSelectionOps(into r: OpRegistry) {
     r.register("NonZero", since: 9) { inputs, ctx in [try nonZero(inputs.required(0), ctx)] }
     r.register("ReverseSequence", since: 10) { inputs, ctx in [try reverseSequence(inputs, ctx)] }
     r.register("EyeLike", since: 9) { inputs, ctx in [try eyeLike(inputs.required(0), ctx)] }
+    // Integer indices and a constant pattern: no gradient.
+    r.markNonDifferentiable(["NonZero", "EyeLike"])
 }
 
 /// The slices along `axis` (or the elements of the flattened input, without an axis) whose
