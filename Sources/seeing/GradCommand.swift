@@ -18,13 +18,15 @@ struct GradCommand: ParsableCommand {
         """)
 
     @Argument(help: "An ONNX file.") var model: String
-    @Option(name: .customLong("of"), help: "The output (any value name) to differentiate.") var output: String
-    @Option(name: .customLong("wrt"), help: "NAME[,NAME…]: graph inputs or initializers (repeatable).") var wrt: [String]
+    @Option(name: .customLong("of"), help: ArgumentHelp("The output (any value name) to differentiate.", valueName: "output"))
+    var output: String
+    @Option(name: .customLong("wrt"), help: ArgumentHelp("NAME[,NAME…]: graph inputs or initializers (repeatable).", valueName: "names"))
+    var wrt: [String]
     @Option(name: .customLong("input"), help: "NAME=FILE.npy or NAME=random:SEED (repeatable).") var inputs: [String] = []
     @Option(name: .customLong("dim"), help: "SYMBOL=SIZE for symbolic dimensions of random inputs, e.g. N=1 (repeatable).") var dims: [String] = []
     @Option(help: "A .npy cotangent for the output (default: ones).") var cotangent: String?
     @Option(name: .customLong("output-dir"), help: "Where to write <wrt>.npy files.") var outputDir: String
-    @Option(help: "Backend: reference (default) or dnnl.") var backend: String = "reference"
+    @Option(help: "Backend: reference or dnnl.") var backend: String = "reference"
 
     func run() throws {
         guard let kind = BackendKind(rawValue: backend) else {
@@ -51,6 +53,9 @@ struct GradCommand: ParsableCommand {
             feeds[s.name] = try s.load(declared: graph.inputs.first { $0.name == s.name }, dims: dimValues)
         }
         let declared = Set(graph.inputs.map(\.name))
+        guard declared.contains(output) || graph.initializers[output] != nil || graph.nodes.contains(where: { $0.outputs.contains(output) }) else {
+            throw CLIError("--of '\(output)' is not a value of \(model) (outputs: \(graph.outputs.map(\.name).joined(separator: ", ")))")
+        }
         for n in names where !declared.contains(n) && graph.initializers[n] == nil {
             throw CLIError("--wrt '\(n)' is neither an input nor an initializer of \(model) (inputs: \(graph.runtimeInputs.map(\.name).joined(separator: ", ")); \(graph.initializers.count) initializers)")
         }
