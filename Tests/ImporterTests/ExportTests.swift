@@ -158,6 +158,39 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(p.graph.node[0].input, ["x", "", "f32"])
     }
 
+    /// The round-trip checks rest on ModelDiff: it must see a change in any field.
+    func testModelDiffSeesEveryKindOfChange() throws {
+        let base = try Self.load(try Self.richModel().serializedBytes())
+        XCTAssert(ModelDiff.differences(base, base).isEmpty)
+        var changes: [(String, (inout Model) -> Void)] = [
+            ("ir_version", { $0.irVersion = 8 }),
+            ("opset", { $0.opsetImports["com.example"] = 3 }),
+            ("metadata", { $0.metadata["author"] = "you" }),
+            ("initializer byte", { m in
+                var t = m.graph.initializers["u8"]!
+                t.withUnsafeMutableBytes { $0[1] = 254 }
+                m.graph.initializers["u8"] = t
+            }),
+            ("initializer order", { $0.graph.initializerOrder.swapAt(0, 1) }),
+            ("symbolic dim", { $0.graph.inputs[0].shape?[0] = .symbolic("M") }),
+            ("unknown dim", { $0.graph.inputs[0].shape?[2] = .fixed(1) }),
+            ("exotic type", { $0.graph.valueInfo["map"]?.unsupportedType = "map(int32,tensor(float32))" }),
+            ("node domain", { $0.graph.nodes[0].domain = "com.other" }),
+            ("NaN payload", { $0.graph.nodes[0].attributes["nan"] = .float(Float(bitPattern: 0x7FC0_0002)) }),
+            ("empty input", { $0.graph.nodes[0].inputs[1] = "z" }),
+        ]
+        changes.append(("subgraph initializer", { m in
+            guard case .graph(var g)? = m.graph.nodes[0].attributes["body"] else { return }
+            g.initializers["body_c"] = Tensor(shape: [2], floats: [9, 9])
+            m.graph.nodes[0].attributes["body"] = .graph(g)
+        }))
+        for (what, change) in changes {
+            var m = base
+            change(&m)
+            XCTAssertFalse(ModelDiff.differences(base, m).isEmpty, what)
+        }
+    }
+
     func testInitializersAreRawLittleEndianForEveryDType() throws {
         let p = try Self.proto(try ONNXExporter.serialize(try Self.load(try Self.richModel().serializedBytes())))
         let byName = Dictionary(p.graph.initializer.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -189,6 +222,9 @@ final class ExportTests: XCTestCase {
         let declared = Dictionary(p.graph.valueInfo.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
         for (name, type) in Self.exoticTypes.dropFirst() {
             XCTAssertEqual(declared[name], type, "value_info '\(name)'")
+        }
+        for garbage in ["seq(tensor(float32)", "tensor(nonsense)", "map(int64)", "list(int64)"] {
+            XCTAssertNil(TypeSpelling.typeProto(garbage), garbage)
         }
         // value_info in producer order ("h" by node 0, "r" by node 1), then the rest by name.
         XCTAssertEqual(p.graph.valueInfo.map(\.name), ["h", "r", "c64", "map", "opaque", "opt", "sparse", "str"])
