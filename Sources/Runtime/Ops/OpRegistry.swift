@@ -93,6 +93,15 @@ public final class OpRegistry {
         registerNormalizationOps(into: r)
         registerMatMulOps(into: r)
         registerMiscOps(into: r)
+        registerLossOps(into: r)
+        registerUnaryMathOps(into: r)
+        registerCumulativeOps(into: r)
+        registerSortOps(into: r)
+        registerSelectionOps(into: r)
+        registerUnpoolOps(into: r)
+        registerEinsumOps(into: r)
+        registerGridSampleOps(into: r)
+        registerQuantizationOps(into: r)
         return r
     }()
 }
