@@ -21,6 +21,9 @@ final class DifferentiabilityCoverageTests: XCTestCase {
         "Slice", "Gather", "GatherElements", "GatherND", "Scatter", "ScatterElements", "ScatterND", "Trilu",
         // Resize and Pad
         "Pad", "Resize", "Upsample",
+        // Trigonometry, running sums, selection, sorting
+        "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Shrink", "CumSum", "Compress",
+        "ReverseSequence", "TopK",
         // Convolution, pooling, normalisation, matrix products
         "Conv", "ConvTranspose", "BatchNormalization", "InstanceNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
         "MatMul", "Gemm",

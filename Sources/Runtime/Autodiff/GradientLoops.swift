@@ -98,3 +98,36 @@ func inversePermutation(_ perm: [Int]) -> [Int] {
     for (i, p) in perm.enumerated() { inv[p] = i }
     return inv
 }
+
+extension VJPContext {
+    /// As `pointwise(_:)`, with the derivative written once per type for functions `FloatMath`
+    /// lacks (trigonometry): `f32` serves float32 (and float16/bfloat16 through it), `f64` float64.
+    @inline(__always)
+    func pointwise(_ f32: (Float, Float, Float) -> Float, _ f64: (Double, Double, Double) -> Double) throws -> [Tensor?] {
+        guard needs(0), let x = inputs[0], x.dtype.isFloatingPoint else { return [nil] }
+        let y = outputs.first.flatMap { $0 } ?? x
+        let g = try outputGrad(0)
+        switch x.dtype {
+        case .float64: return [typedPointwise(x, y, g.converted(to: .float64), f64)]
+        case .float32: return [typedPointwise(x, y, g.converted(to: .float32), f32)]
+        default:
+            let wide = [x, y, g].map { $0.converted(to: .float32) }
+            return [typedPointwise(wide[0], wide[1], wide[2], f32).converted(to: x.dtype)]
+        }
+    }
+}
+
+/// out[i] = f(x[i], y[i], g[i]) for tensors of element type `T`.
+@inline(__always)
+private func typedPointwise<T: TensorElement>(_ x: Tensor, _ y: Tensor, _ g: Tensor, _ f: (T, T, T) -> T) -> Tensor {
+    var out = Tensor(zeros: x.shape, dtype: T.dtype)
+    let n = x.count
+    x.withElements(T.self) { px in
+        y.withElements(T.self) { py in
+            g.withElements(T.self) { pg in
+                out.withMutableElements(T.self) { po in for i in 0..<n { po[i] = f(px[i], py[i], pg[i]) } }
+            }
+        }
+    }
+    return out
+}

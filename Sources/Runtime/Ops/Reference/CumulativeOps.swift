@@ -3,17 +3,25 @@
 /// Sums accumulate in the element type, like onnxruntime; integer sums wrap.
 func registerCumulativeOps(into r: OpRegistry) {
     r.register("CumSum", since: 11) { inputs, ctx in
-        let x = try inputs.required(0), axisInput = try inputs.required(1, "axis input")
-        guard axisInput.dtype == .int32 || axisInput.dtype == .int64 else {
-            throw RuntimeError.dtype("CumSum: axis must be int32 or int64, got \(axisInput.dtype)")
-        }
-        let axis = try DataMovement.axis(DataMovement.scalarInt(axisInput, "CumSum axis"), rank: x.rank)
-        let sum = CumulativeSum(x: x, outer: x.shape[..<axis].reduce(1, *), n: x.shape[axis],
-                                inner: x.shape[(axis + 1)...].reduce(1, *),
-                                exclusive: ctx.node.int("exclusive", default: 0) != 0,
-                                reverse: ctx.node.int("reverse", default: 0) != 0, ctx: ctx)
-        return [try viaFloat32([x]) { try $0[0].dtype.visit(sum.on($0[0]), op: "CumSum") }]
+        [try cumulativeSum(inputs.required(0), inputs.required(1, "axis input"), reverse: ctx.node.int("reverse", default: 0) != 0, ctx)]
     }
+    // The adjoint of a running sum is the running sum the other way (same exclusivity).
+    r.registerVJP("CumSum") { c in
+        guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint else { return [nil, nil] }
+        let reverse = c.node.int("reverse", default: 0) != 0
+        return [try cumulativeSum(try c.outputGrad(0), try c.inputs.required(1, "axis input"), reverse: !reverse, c.kernelContext), nil]
+    }
+}
+
+private func cumulativeSum(_ x: Tensor, _ axisInput: Tensor, reverse: Bool, _ ctx: KernelContext) throws -> Tensor {
+    guard axisInput.dtype == .int32 || axisInput.dtype == .int64 else {
+        throw RuntimeError.dtype("CumSum: axis must be int32 or int64, got \(axisInput.dtype)")
+    }
+    let axis = try DataMovement.axis(DataMovement.scalarInt(axisInput, "CumSum axis"), rank: x.rank)
+    let sum = CumulativeSum(x: x, outer: x.shape[..<axis].reduce(1, *), n: x.shape[axis],
+                            inner: x.shape[(axis + 1)...].reduce(1, *),
+                            exclusive: ctx.node.int("exclusive", default: 0) != 0, reverse: reverse, ctx: ctx)
+    return try viaFloat32([x]) { try $0[0].dtype.visit(sum.on($0[0]), op: "CumSum") }
 }
 
 /// Works on the input viewed as [outer, n, inner], a row of `inner` elements at a time so

@@ -10,6 +10,43 @@ func registerSelectionOps(into r: OpRegistry) {
     r.register("EyeLike", since: 9) { inputs, ctx in [try eyeLike(inputs.required(0), ctx)] }
     // Integer indices and a constant pattern: no gradient.
     r.markNonDifferentiable(["NonZero", "EyeLike"])
+    // Compress: the gradient goes back to the selected slices, zeros elsewhere.
+    r.registerVJP("Compress") { c in
+        guard c.needs(0), let x = c.inputs[0] else { return [nil, nil] }
+        let condition = try c.inputs.required(1, "condition")
+        let g = try c.outputGrad(0).plain()
+        let es = try DataMovement.elementSize(x)
+        var dx = Tensor(zeros: x.shape, dtype: x.dtype)
+        if let a = c.node.int("axis") {
+            let axis = try DataMovement.axis(a, rank: x.rank)
+            let selected = try selectedIndices(condition, limit: x.shape[axis])
+            placeSlices(g, selected, into: &dx, outer: x.shape[..<axis].reduce(1, *), n: x.shape[axis],
+                        inner: x.shape[(axis + 1)...].reduce(1, *), es: es)
+        } else {
+            placeSlices(g, try selectedIndices(condition, limit: x.count), into: &dx, outer: 1, n: x.count, inner: 1, es: es)
+        }
+        return [dx, nil]
+    }
+    // A per-sequence reversal is its own transpose.
+    r.registerVJP("ReverseSequence") { c in
+        guard c.needs(0) else { return [nil, nil] }
+        return [try reverseSequence([try c.outputGrad(0), c.inputs.optional(1)], c.kernelContext), nil]
+    }
+}
+
+/// The adjoint of `copySlices`: dst[o, selected[j], :] = y[o, j, :], other slices untouched.
+private func placeSlices(_ y: Tensor, _ selected: [Int], into dst: inout Tensor, outer: Int, n: Int, inner: Int, es: Int) {
+    let row = inner * es, m = selected.count
+    y.withUnsafeBytes { src in
+        dst.withUnsafeMutableBytes { d in
+            guard let s = src.baseAddress, let d = d.baseAddress, row > 0 else { return }
+            for o in 0..<outer {
+                for (j, k) in selected.enumerated() {
+                    (d + (o * n + k) * row).copyMemory(from: s + (o * m + j) * row, byteCount: row)
+                }
+            }
+        }
+    }
 }
 
 /// The slices along `axis` (or the elements of the flattened input, without an axis) whose

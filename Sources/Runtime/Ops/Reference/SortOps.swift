@@ -6,6 +6,15 @@ import Foundation
 func registerSortOps(into r: OpRegistry) {
     r.register("TopK") { inputs, ctx in try topK(inputs, ctx) }
     r.register("Unique", since: 11) { inputs, ctx in try unique(inputs, ctx) }
+    // TopK's values gradient goes back to the positions its indices output names.
+    r.registerVJP("TopK") { c in
+        guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint, c.outputs.count > 1, let indices = c.outputs[1] else {
+            return [nil, nil]
+        }
+        let axis = try DataMovement.axis(c.node.int("axis", default: -1), rank: x.rank)
+        let scatter = TopKGradient(shape: x.shape, axis: axis, indices: indices.ints)
+        return [try scatter.run([try c.outputGrad(0)], as: x.dtype), nil]
+    }
 }
 
 /// a > b with NaN above every number (for integers `a != a` is never true).
@@ -187,5 +196,31 @@ private struct UniqueGroups: NumericVisitor {
             }
             return groups
         }
+    }
+}
+
+/// Zeros of `shape` with out[o, indices[o, j, i], i] = g[o, j, i] over [outer, n, inner]
+/// views (TopK's indices are distinct within a row, so nothing adds up).
+private struct TopKGradient: FloatComputation {
+    let shape: [Int], axis: Int, indices: [Int]
+    func compute<T: FloatMath>(_ ts: [Tensor], _: T.Type) throws -> Tensor {
+        let g = ts[0]
+        let outer = shape[..<axis].reduce(1, *), n = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+        let k = g.shape[axis]
+        guard g.count == indices.count, indices.allSatisfy({ $0 >= 0 && $0 < n }) else {
+            throw RuntimeError.invalid("TopK gradient: indices do not address axis \(axis) of \(shape)")
+        }
+        var out = Tensor(zeros: shape, dtype: T.dtype)
+        g.withElements(T.self) { pg in
+            out.withMutableElements(T.self) { po in
+                for o in 0..<outer {
+                    for j in 0..<k {
+                        let row = (o * k + j) * inner
+                        for i in 0..<inner { po[(o * n + indices[row + i]) * inner + i] = pg[row + i] }
+                    }
+                }
+            }
+        }
+        return out
     }
 }

@@ -21,6 +21,7 @@ func registerUnaryMathOps(into r: OpRegistry) {
         let lambd = Double(ctx.node.float("lambd", default: 0.5)), bias = Double(ctx.node.float("bias", default: 0))
         return [try viaFloat32([x]) { try $0[0].dtype.visit(Shrink(x: $0[0], lambd: lambd, bias: bias, ctx: ctx), op: "Shrink") }]
     }
+    registerUnaryMathVJPs(into: r)
 }
 
 /// y = x + bias for x < −lambd, x − bias for x > lambd, else 0. Integer inputs compare and
@@ -44,5 +45,28 @@ private struct Shrink: NumericVisitor {
         let n = x.count
         x.withElements(T.self) { s in y.withMutableElements(T.self) { d in for i in 0..<n { d[i] = f(s[i]) } } }
         return y
+    }
+}
+
+// MARK: gradients
+
+/// Reverse-mode rules: each function's derivative (from x, or from y where that is cheaper),
+/// infinite or NaN where the function's own derivative is (Asin at ±1, Acosh at 1, …).
+private func registerUnaryMathVJPs(into r: OpRegistry) {
+    r.registerVJP("Sin") { c in try c.pointwise({ x, _, g in g * cos(x) }, { x, _, g in g * cos(x) }) }
+    r.registerVJP("Cos") { c in try c.pointwise({ x, _, g in -g * sin(x) }, { x, _, g in -g * sin(x) }) }
+    r.registerVJP("Tan") { c in try c.pointwise({ _, y, g in g * (1 + y * y) }, { _, y, g in g * (1 + y * y) }) }
+    r.registerVJP("Asin") { c in try c.pointwise({ x, _, g in g / (1 - x * x).squareRoot() }, { x, _, g in g / (1 - x * x).squareRoot() }) }
+    r.registerVJP("Acos") { c in try c.pointwise({ x, _, g in -g / (1 - x * x).squareRoot() }, { x, _, g in -g / (1 - x * x).squareRoot() }) }
+    r.registerVJP("Atan") { c in try c.pointwise({ x, _, g in g / (1 + x * x) }, { x, _, g in g / (1 + x * x) }) }
+    r.registerVJP("Sinh") { c in try c.pointwise({ x, _, g in g * cosh(x) }, { x, _, g in g * cosh(x) }) }
+    r.registerVJP("Cosh") { c in try c.pointwise({ x, _, g in g * sinh(x) }, { x, _, g in g * sinh(x) }) }
+    r.registerVJP("Asinh") { c in try c.pointwise({ x, _, g in g / (x * x + 1).squareRoot() }, { x, _, g in g / (x * x + 1).squareRoot() }) }
+    r.registerVJP("Acosh") { c in try c.pointwise({ x, _, g in g / (x * x - 1).squareRoot() }, { x, _, g in g / (x * x - 1).squareRoot() }) }
+    r.registerVJP("Atanh") { c in try c.pointwise({ x, _, g in g / (1 - x * x) }, { x, _, g in g / (1 - x * x) }) }
+    // Shrink passes the gradient outside [−lambd, lambd].
+    r.registerVJP("Shrink") { c in
+        let l = c.node.float("lambd", default: 0.5)
+        return try c.pointwise({ x, _, g in x < -l || x > l ? g : 0 }, { x, _, g in x < -Double(l) || x > Double(l) ? g : 0 })
     }
 }
