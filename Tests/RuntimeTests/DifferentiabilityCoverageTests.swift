@@ -24,6 +24,8 @@ final class DifferentiabilityCoverageTests: XCTestCase {
         // Trigonometry, running sums, selection, sorting
         "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Shrink", "CumSum", "Compress",
         "ReverseSequence", "TopK",
+        // Losses
+        "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss",
         // Convolution, pooling, normalisation, matrix products
         "Conv", "ConvTranspose", "BatchNormalization", "InstanceNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
         "MatMul", "Gemm",

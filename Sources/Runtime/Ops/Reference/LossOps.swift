@@ -8,6 +8,8 @@ func registerLossOps(into r: OpRegistry) {
     r.register("SoftmaxCrossEntropyLoss", since: 12) { inputs, ctx in
         try classLoss(inputs, ctx, softmax: true)
     }
+    r.registerVJP("NegativeLogLikelihoodLoss") { c in [try classLossGradient(c, softmax: false), nil, nil] }
+    r.registerVJP("SoftmaxCrossEntropyLoss") { c in [try classLossGradient(c, softmax: true), nil, nil] }
 }
 
 private enum LossReduction: String { case none, sum, mean }
@@ -125,4 +127,65 @@ private func classLoss<T: FloatMath>(_: T.Type, _ x: Tensor, _ plan: ClassLossPl
         }
     }
     return logProb.map { [loss, $0] } ?? [loss]
+}
+
+// MARK: gradients
+
+/// The scores' gradient: −w[t]·g at each target (g divided by the total target weight for
+/// "mean"), zero at ignored positions; SoftmaxCrossEntropyLoss adds the log_prob output's
+/// gradient and takes both back through the log-softmax. Targets and weights get none.
+private func classLossGradient(_ c: VJPContext, softmax: Bool) throws -> Tensor? {
+    guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint else { return nil }
+    let plan = try ClassLossPlan(x, try c.inputs.required(1, "target"), c.inputs.optional(2), c.kernelContext)
+    var ts = [x, try c.outputGrad(0)]
+    if softmax, c.outputGrads.count > 1, let g1 = c.outputGrads[1] { ts.append(g1) }
+    return try ClassLossGradient(plan: plan, softmax: softmax).run(ts, as: x.dtype)
+}
+
+/// ts = [scores, loss gradient] plus, optionally, the log_prob gradient.
+private struct ClassLossGradient: FloatComputation {
+    let plan: ClassLossPlan, softmax: Bool
+
+    func compute<T: FloatMath>(_ ts: [Tensor], _: T.Type) throws -> Tensor {
+        let x = ts[0], g = ts[1]
+        let (c, d) = (plan.classes, plan.inner)
+        var scale = 1.0
+        if plan.reduction == .mean {
+            scale = 1 / plan.targets.reduce(0.0) { $1 < 0 ? $0 : $0 + plan.weights[$1] }
+        }
+        var ds = ts.count > 2 ? ts[2].plain() : Tensor(zeros: x.shape, dtype: T.dtype)
+        ds.withUnsafeMutableBufferPointer(as: T.self) { po in
+            g.withElements(T.self) { pg in
+                for n in 0..<plan.batch {
+                    for i in 0..<d {
+                        let t = plan.targets[n * d + i]
+                        if t < 0 { continue }
+                        let gi = plan.reduction == .none ? pg[n * d + i] : pg[0]
+                        po[(n * c + t) * d + i] -= T(plan.weights[t] * scale) * gi
+                    }
+                }
+            }
+        }
+        guard softmax else { return ds }
+        // Through the log-softmax over C: dx = ds − softmax(x)·Σ_c ds.
+        var logProb = Tensor(zeros: x.shape, dtype: T.dtype)
+        x.withElements(T.self) { px in
+            logProb.withMutableElements(T.self) { pl in softmaxBlocks(.logSoftmax, px, pl, outer: plan.batch, n: c, inner: d) }
+        }
+        logProb.withElements(T.self) { pl in
+            ds.withUnsafeMutableBufferPointer(as: T.self) { po in
+                for n in 0..<plan.batch {
+                    for i in 0..<d {
+                        var sum: T = 0
+                        for k in 0..<c { sum += po[(n * c + k) * d + i] }
+                        for k in 0..<c {
+                            let at = (n * c + k) * d + i
+                            po[at] -= T.exponential(pl[at]) * sum
+                        }
+                    }
+                }
+            }
+        }
+        return ds
+    }
 }
