@@ -83,12 +83,11 @@ extension VJPContext {
         return try BroadcastLoop(d: d).run([a, b, try outputGrad(0)], as: x.dtype)
     }
 
-    /// Output gradient `i` in input `j`'s dtype and shape (shape-preserving ops such as
-    /// Identity and Reshape); nil when input `j` needs none.
-    func passThrough(_ i: Int = 0, to j: Int = 0, shape: [Int]? = nil) throws -> Tensor? {
-        guard needs(j), let x = inputs[j] else { return nil }
-        let g = try outputGrad(i)
-        return g.reshaped(shape ?? x.shape)
+    /// The output gradient viewed with input 0's shape, for ops that only relabel their input's
+    /// elements (Identity, Reshape, Squeeze, …); nil when input 0 needs none.
+    func passThrough() throws -> Tensor? {
+        guard needs(0), let x = inputs[0] else { return nil }
+        return try outputGrad(0).reshaped(x.shape)
     }
 }
 
