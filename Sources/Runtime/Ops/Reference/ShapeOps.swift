@@ -360,12 +360,12 @@ private func registerShapeVJPs(into r: OpRegistry) {
     r.registerVJP("Split") { c in
         guard c.needs(0), let x = c.inputs[0] else { return [nil, nil] }
         let axis = try DataMovement.axis(c.node.int("axis", default: 0), rank: x.rank)
-        var dx = Tensor(zeros: x.shape, dtype: x.dtype)
+        let dx = Tensor(zeros: x.shape, dtype: x.dtype)
         let st = Tensor.strides(of: x.shape)
         let es = try DataMovement.elementSize(x)
         var at = 0
         for i in c.outputs.indices {
-            let g = try c.outputGrad(i)
+            let g = try c.outputGrad(i).plain()
             DataMovement.stridedCopy(shape: g.shape, src: g.storage.data, srcOffset: 0, srcStrides: Tensor.strides(of: g.shape),
                                      dst: dx.storage.data, dstOffset: at * st[axis], dstStrides: st, elementSize: es)
             at += g.shape[axis]
