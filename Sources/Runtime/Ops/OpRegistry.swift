@@ -89,6 +89,7 @@ public final class OpRegistry {
         registerNormalizationOps(into: r)
         registerMatMulOps(into: r)
         registerMiscOps(into: r)
+        FusedConvVJP.register(into: r)
         return r
     }()
 }
