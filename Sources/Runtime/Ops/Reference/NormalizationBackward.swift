@@ -121,40 +121,72 @@ enum NormalizationGradients {
         let axis = try normalizedAxes([c.node.int("axis", default: -1)], rank: x.rank)[0]
         let normShape = Array(x.shape[axis...])
         let length = normShape.reduce(1, *), rows = x.shape[..<axis].reduce(1, *)
-        let scale = try broadcastParameter(try c.inputs.required(1, "Scale"), "Scale", to: normShape)
+        let scaleTensor = try c.inputs.required(1, "Scale")
+        let scale = try broadcastParameter(scaleTensor, "Scale", to: normShape)
         let eps = Double(c.node.float("epsilon", default: 1e-5))
         let dy = try c.outputGrad(0)
+        guard dy.shape == x.shape else { throw RuntimeError.invalid("output gradient has shape \(dy.shape), expected \(x.shape)") }
         let view = GroupView(outer: 1, groups: rows, plane: length)
         let (mean, variance) = try view.moments(x)
-        func outputGrad(_ i: Int) -> [Double]? {
-            i < c.outputGrads.count ? c.outputGrads[i]?.doubles : nil
-        }
+        func outputGrad(_ i: Int) -> [Double]? { i < c.outputGrads.count ? c.outputGrads[i]?.doubles : nil }
+        // What reaches each row's statistics through the Mean and InvStdDev outputs.
         let gMean = outputGrad(1), gInv = outputGrad(2)
-        let xd = x.doubles, gd = dy.doubles
-        var dx = c.needs(0) ? [Double](repeating: 0, count: x.count) : []
-        var dScale = [Double](repeating: 0, count: length), dBias = dScale
+        var rowsIn = [RowStatistics](repeating: RowStatistics(), count: rows)
         for r in 0..<rows {
-            let base = r * length, m = mean[r], s = 1 / (variance[r] + eps).squareRoot()
-            var sumG = 0.0, sumGXc = 0.0
-            for i in 0..<length {
-                let g = gd[base + i], xc = xd[base + i] - m
-                dScale[i] += g * xc * s
-                dBias[i] += g
-                sumG += g * scale[i]
-                sumGXc += g * scale[i] * xc
-            }
-            guard c.needs(0), length > 0 else { continue }
-            let dVar = -0.5 * s * s * s * (sumGXc + (gInv?[r] ?? 0))
-            let dMean = -s * sumG + (gMean?[r] ?? 0)
-            let l = Double(length)
-            for i in 0..<length {
-                dx[base + i] = gd[base + i] * scale[i] * s + dVar * 2 * (xd[base + i] - m) / l + dMean / l
-            }
+            let s = 1 / (variance[r] + eps).squareRoot()
+            rowsIn[r] = RowStatistics(mean: mean[r], inv: s, extraMean: gMean?[r] ?? 0, extraVar: -0.5 * s * s * s * (gInv?[r] ?? 0))
         }
-        let scaleTensor = try c.inputs.required(1, "Scale")
-        return [c.needs(0) ? Tensor(shape: x.shape, dtype: x.dtype, doubles: dx) : nil,
+        let k = c.kernelContext
+        let (dx, dScale, dBias): (Tensor?, [Double], [Double])
+        switch x.dtype {
+        case .float32: (dx, dScale, dBias) = layerNormBackward(Float.self, x, dy.plain(), rowsIn, scale, length, c.needs(0), k)
+        case .float64: (dx, dScale, dBias) = layerNormBackward(Double.self, x, dy.plain(), rowsIn, scale, length, c.needs(0), k)
+        default:
+            let r = layerNormBackward(Float.self, x.converted(to: .float32), dy.converted(to: .float32), rowsIn, scale, length, c.needs(0), k)
+            (dx, dScale, dBias) = (r.0?.converted(to: x.dtype), r.1, r.2)
+        }
+        return [dx,
                 c.needs(1) ? Tensor(shape: normShape, dtype: scaleTensor.dtype, doubles: dScale) : nil,
                 c.needs(2) ? c.inputs.optional(2).map { Tensor(shape: normShape, dtype: $0.dtype, doubles: dBias) } : nil]
+    }
+
+    private struct RowStatistics {
+        var mean = 0.0, inv = 0.0, extraMean = 0.0, extraVar = 0.0
+    }
+
+    /// Rows of `length` elements with per-position scale: dScale and dB sum over rows, dx per
+    /// row from Σ g and Σ g·(x − μ) with g = dy·scale.
+    private static func layerNormBackward<T: BinaryFloatingPoint & TensorElement>(
+        _: T.Type, _ x: Tensor, _ dy: Tensor, _ stats: [RowStatistics], _ scale: [Double], _ length: Int, _ wantX: Bool,
+        _ ctx: KernelContext
+    ) -> (Tensor?, [Double], [Double]) {
+        var dx = wantX ? ctx.allocate(x.shape, x.dtype, zeroed: false) : nil
+        var dScale = [Double](repeating: 0, count: length), dBias = dScale
+        let scaleT = scale.map { T($0) }
+        x.withUnsafeBufferPointer(as: T.self) { xb in
+            dy.withUnsafeBufferPointer(as: T.self) { gb in
+                withOptionalPointer(T.self, &dx) { out in
+                    for (r, st) in stats.enumerated() {
+                        let base = r * length
+                        var sumG = 0.0, sumGXc = 0.0
+                        for i in 0..<length {
+                            let g = Double(gb[base + i]), xc = Double(xb[base + i]) - st.mean
+                            dScale[i] += g * xc * st.inv
+                            dBias[i] += g
+                            sumG += g * scale[i]
+                            sumGXc += g * scale[i] * xc
+                        }
+                        guard let out, length > 0 else { continue }
+                        let dVar = -0.5 * st.inv * st.inv * st.inv * sumGXc + st.extraVar
+                        let dMean = -st.inv * sumG + st.extraMean
+                        let l = Double(length)
+                        let a = T(st.inv), b = T(2 * dVar / l), k = T(dMean / l), m = T(st.mean)
+                        for i in 0..<length { out[base + i] = gb[base + i] * scaleT[i] * a + (xb[base + i] - m) * b + k }
+                    }
+                }
+            }
+        }
+        return (dx, dScale, dBias)
     }
 
     // MARK: LRN
