@@ -32,6 +32,10 @@ public struct OpKey: Hashable, CustomStringConvertible {
 /// The set of known ops. Each op family registers itself in its own file
 /// (`registerXxx(into:)`); `OpRegistry.standard` lists the families.
 public final class OpRegistry {
+    /// Domain of the nodes backends write when they rewrite a graph for execution (the oneDNN
+    /// backend's `FusedConv`): they exist only inside a `Session` and are not ONNX ops.
+    public static let internalDomain = "com.seeing"
+
     private(set) var ops: [OpKey: OpDefinition] = [:]
     /// Reverse-mode rules, registered beside each op's forward kernel.
     private(set) var vjps: [OpKey: VJPRule] = [:]
@@ -89,6 +93,15 @@ public final class OpRegistry {
         registerNormalizationOps(into: r)
         registerMatMulOps(into: r)
         registerMiscOps(into: r)
+        registerLossOps(into: r)
+        registerUnaryMathOps(into: r)
+        registerCumulativeOps(into: r)
+        registerSortOps(into: r)
+        registerSelectionOps(into: r)
+        registerUnpoolOps(into: r)
+        registerEinsumOps(into: r)
+        registerGridSampleOps(into: r)
+        registerQuantizationOps(into: r)
         FusedConvVJP.register(into: r)
         return r
     }()

@@ -178,7 +178,7 @@ private struct PReluVisitor: NumericVisitor {
 
 // MARK: Softmax, LogSoftmax, Hardmax
 
-private enum SoftmaxKind { case softmax, logSoftmax, hardmax }
+enum SoftmaxKind { case softmax, logSoftmax, hardmax }
 
 /// Before opset 13 the input is coerced to 2-D at `axis` (default 1) and normalised over the
 /// flattened trailing block; from 13 on it is normalised along `axis` alone (default -1).
@@ -216,7 +216,7 @@ private func softmaxFamily(_ kind: SoftmaxKind, _ inputs: [Tensor?], _ ctx: Kern
 
 /// Normalises each of `outer` blocks of [n, inner] over n. Works a whole block row at a time
 /// (vectors of length `inner`), so memory is read contiguously for every axis.
-private func softmaxBlocks<T: FloatMath>(_ kind: SoftmaxKind, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
+func softmaxBlocks<T: FloatMath>(_ kind: SoftmaxKind, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
                                          outer: Int, n: Int, inner: Int) {
     guard n > 0 && inner > 0 else { return }
     if inner == 1 && kind != .hardmax {

@@ -58,7 +58,7 @@ private func runConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: ConvGeometry
     }
 }
 
-private func convolve<T: BLASFloat>(_: T.Type, _ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: ConvGeometry,
+func convolve<T: BLASFloat>(_: T.Type, _ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: ConvGeometry,
                                     _ ctx: KernelContext) throws -> Tensor {
     var y = ctx.allocate(geo.outputShape, x.dtype, zeroed: b == nil)
     let outPerImage = geo.outChannels * geo.outputSpatialSize

@@ -66,7 +66,7 @@ func registerMatMulOps(into r: OpRegistry) {
     r.markNonDifferentiable(["MatMulInteger"])
 }
 
-private func matmul<T: BLASFloat>(_: T.Type, _ a: Tensor, _ b: Tensor, _ geo: MatMulGeometry, _ ctx: KernelContext) throws -> Tensor {
+func matmul<T: BLASFloat>(_: T.Type, _ a: Tensor, _ b: Tensor, _ geo: MatMulGeometry, _ ctx: KernelContext) throws -> Tensor {
     var y = ctx.allocate(geo.outputShape, a.dtype, zeroed: false)
     let (m, k, n) = (geo.m, geo.k, geo.n)
     try a.withUnsafeBufferPointer(as: T.self) { ab in
