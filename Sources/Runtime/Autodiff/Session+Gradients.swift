@@ -56,7 +56,8 @@ extension Session {
             let n = nodes[step]
             let outGrads = n.outputs.map { $0.isEmpty ? nil : grads[$0] }
             if outGrads.allSatisfy({ $0 == nil }) { continue }
-            guard let rule = registry.vjp(domain: n.domain, type: n.opType) else {
+            let reference = registry.vjp(domain: n.domain, type: n.opType)
+            guard let rule = (backend as? GradientBackend)?.vjp(for: n, opset: opsets[step], reference: reference) ?? reference else {
                 let why = registry.isNonDifferentiable(domain: n.domain, type: n.opType) ? "is not differentiable" : "has no gradient rule yet"
                 throw RuntimeError(.unsupportedOp, "\(sourceName): node \(n.label): \(OpKey(n.domain, n.opType)) \(why)")
             }

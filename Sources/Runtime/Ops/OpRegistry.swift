@@ -102,6 +102,7 @@ public final class OpRegistry {
         registerEinsumOps(into: r)
         registerGridSampleOps(into: r)
         registerQuantizationOps(into: r)
+        FusedConvVJP.register(into: r)
         return r
     }()
 }
