@@ -13,8 +13,7 @@ struct GradCommand: ParsableCommand {
         replaced by '_' as `seeing run` does: the gradient of sum(OUTPUT ⊙ cotangent), shaped like \
         that value. The cotangent is all ones unless --cotangent gives one (OUTPUT's type and \
         shape). --wrt may name graph inputs or initializers; initializers become parameters of \
-        the session (never folded into constants). The reference backend is the default: the \
-        oneDNN one fuses Conv with following activations into nodes that may lack gradient rules.
+        the session (never folded into constants).
         """)
 
     @Argument(help: "An ONNX file.") var model: String
@@ -26,7 +25,7 @@ struct GradCommand: ParsableCommand {
     @Option(name: .customLong("dim"), help: "SYMBOL=SIZE for symbolic dimensions of random inputs, e.g. N=1 (repeatable).") var dims: [String] = []
     @Option(help: "A .npy cotangent for the output (default: ones).") var cotangent: String?
     @Option(name: .customLong("output-dir"), help: "Where to write <wrt>.npy files.") var outputDir: String
-    @Option(help: "Backend: reference or dnnl.") var backend: String = "reference"
+    @Option(help: "Backend: dnnl or reference.") var backend: String = "dnnl"
 
     func run() throws {
         guard let kind = BackendKind(rawValue: backend) else {
