@@ -7,6 +7,9 @@ public final class ProgressBar {
     let start = Date()
     var lastDraw = Date.distantPast
     let enabled: Bool
+    /// On a terminal the line is redrawn in place; in a log, a line is printed every 10%.
+    let interactive = isatty(STDERR_FILENO) != 0
+    var lastDecile = -1
 
     public init(total: Int, label: String, enabled: Bool = true) {
         self.total = total
@@ -18,18 +21,24 @@ public final class ProgressBar {
     public func update(_ done: Int, startedAt: Int = 0, metrics: String = "", force: Bool = false) {
         guard enabled else { return }
         let now = Date()
-        guard force || now.timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
+        if interactive {
+            guard force || now.timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
+        } else {
+            let decile = total > 0 ? done * 10 / total : 10
+            guard force || decile > lastDecile else { return }
+            lastDecile = decile
+        }
         lastDraw = now
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done - startedAt) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
-        let line = String(format: "\r%@ %d/%d %@ %.2f it/s ETA %@", label, done, total, metrics, rate, ProgressBar.duration(eta))
-        FileHandle.standardError.write(line.data(using: .utf8)!)
-        if done == total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+        let line = String(format: "%@ %d/%d %@ %.2f it/s ETA %@", label, done, total, metrics, rate, ProgressBar.duration(eta))
+        let text = interactive ? "\r" + line + (done == total ? "\n" : "") : line + "\n"
+        FileHandle.standardError.write(text.data(using: .utf8)!)
     }
 
     public func finish() {
-        guard enabled else { return }
+        guard enabled, interactive else { return }
         FileHandle.standardError.write("\n".data(using: .utf8)!)
     }
 
