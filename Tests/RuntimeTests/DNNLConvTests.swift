@@ -49,10 +49,10 @@ final class DNNLConvTests: XCTestCase {
                                                                       "output_padding": [1, 1]])
         try check("ConvTranspose", x: [1, 4, 4, 4], w: [4, 3, 3, 3], ["group": 2])
         try check("ConvTranspose", x: [1, 4, 5, 5], w: [4, 2, 3, 3], bias: false, ["strides": [2, 2], "output_shape": [10, 10]])
-        // output_shape past the full result (the extra trailing positions get only the bias)
-        // needs a negative end padding, which oneDNN rejects: the reference kernel runs it.
-        try check("ConvTranspose", x: [1, 4, 5, 5], w: [4, 2, 3, 3], expectOneDNN: false,
-                  ["strides": [2, 2], "output_shape": [12, 13]])
+        // output_shape past the full result: the extra trailing positions get only the bias.
+        // The GEMM path covers it; oneDNN's deconvolution would need a negative end padding.
+        try check("ConvTranspose", x: [1, 4, 5, 5], w: [4, 2, 3, 3], ["strides": [2, 2], "output_shape": [12, 13]])
+        try check("ConvTranspose", x: [1, 4, 5, 5], w: [4, 2, 3, 3], bias: false, ["strides": [2, 2], "output_shape": [12, 13]])
         try check("ConvTranspose", x: [1, 4, 5, 6], w: [4, 2, 3, 3], ["strides": [2, 2], "auto_pad": "SAME_UPPER"])
         try check("ConvTranspose", x: [1, 4, 5, 6], w: [4, 2, 4, 4], ["strides": [2, 2], "auto_pad": "SAME_LOWER"])
         try check("ConvTranspose", x: [2, 3, 5, 5], w: [3, 2, 3, 3], ["dilations": [2, 2], "pads": [1, 0, 0, 1]])
@@ -89,6 +89,61 @@ final class DNNLConvTests: XCTestCase {
             guard (try? ConvGeometry(node: node, input: x, weight: w, transposed: transposed)) != nil else { continue }
             try check(transposed ? "ConvTranspose" : "Conv", x: x, w: w, bias: checked % 2 == 0, attrs, seed: UInt64(checked))
             checked += 1
+        }
+    }
+
+    /// 2-D single-group ConvTranspose runs as GEMM + gather: NHWC output, several chunks of
+    /// images when one image's columns fill the chunk budget, same values as the reference.
+    func testConvTransposeRunsAsGemm() throws {
+        let context = try DNNLContext()
+        let node = Node.make("ConvTranspose", ["x", "w", "b"], ["y"], ["strides": [2, 2], "pads": [1, 1, 1, 1]])
+        let kernel = DNNLConvKernel(context: context, node: node, opset: 17, constantWeights: true)
+        // Columns per image: 16·16 pixels × 4·4·64 floats = 1 MiB, the chunk budget: 3 chunks.
+        let x = DNNLTesting.uniform([3, 32, 16, 16], seed: 1)
+        let w = DNNLTesting.uniform([32, 64, 4, 4], seed: 2, -0.1, 0.1)
+        let b = DNNLTesting.uniform([64], seed: 3)
+        XCTAssertEqual(16 * 16 * 4 * 4 * 64 * 4, GemmDeconvolution.chunkBytes)
+        let ctx = KernelContext(node: node, opset: 17)
+        let y = try kernel.run([x, w, b], ctx)[0]
+        XCTAssertEqual(kernel.lastImplementation, "gemm")
+        XCTAssertEqual(y.shape, [3, 64, 32, 32])
+        XCTAssertEqual(y.layout?.layoutName, "dnnl:acdb")
+        let reference = try XCTUnwrap(OpRegistry.standard.definition(domain: "", type: "ConvTranspose")).makeReference(node, 17)
+        let expected = try reference.run([x, w, b], ctx)[0]
+        XCTAssertLessThanOrEqual(DNNLTesting.relativeError(y.plain(), expected), 1e-4)
+        // A second run reuses the prepared weights and gives the same result.
+        let again = try kernel.run([x, w, b], ctx)[0]
+        XCTAssertEqual(again.plain().floats, y.plain().floats)
+        XCTAssertEqual(context.referenceFallbacks, 0)
+    }
+
+    /// A generator-like chain: ConvTranspose+BN+Relu twice, then ConvTranspose+Tanh (and
+    /// LeakyRelu, Sigmoid, Clip heads). The NHWC outputs pass between the GEMM deconvolutions
+    /// without reorders: only the input (plain → NHWC) and the result (→ plain) are reordered.
+    func testGemmDeconvolutionChainWithActivations() throws {
+        let bn: (String) -> [String: Tensor] = { p in
+            [p + "s": DNNLTesting.uniform([16], seed: 11, 0.5, 2), p + "h": DNNLTesting.uniform([16], seed: 12),
+             p + "m": DNNLTesting.uniform([16], seed: 13), p + "v": DNNLTesting.uniform([16], seed: 14, 0.1, 2)]
+        }
+        var inits = ["w1": DNNLTesting.uniform([20, 16, 4, 4], seed: 1, -0.2, 0.2),
+                     "w2": DNNLTesting.uniform([16, 16, 4, 4], seed: 2, -0.2, 0.2),
+                     "w3": DNNLTesting.uniform([16, 3, 4, 4], seed: 3, -0.2, 0.2)]
+        inits.merge(bn("a")) { a, _ in a }
+        inits.merge(bn("b")) { a, _ in a }
+        let s2: [String: Any] = ["strides": [2, 2], "pads": [1, 1, 1, 1]]
+        for (head, attrs) in [("Tanh", [:]), ("LeakyRelu", ["alpha": 0.2]), ("Sigmoid", [:]),
+                              ("Clip", ["min": -0.5, "max": 0.5])] as [(String, [String: Any])] {
+            let model = DNNLTesting.model([
+                .make("ConvTranspose", ["x", "w1"], ["c1"], ["kernel_shape": [4, 4]]),
+                .make("BatchNormalization", ["c1", "as", "ah", "am", "av"], ["n1"]), .make("Relu", ["n1"], ["r1"]),
+                .make("ConvTranspose", ["r1", "w2"], ["c2"], s2),
+                .make("BatchNormalization", ["c2", "bs", "bh", "bm", "bv"], ["n2"]), .make("Relu", ["n2"], ["r2"]),
+                .make("ConvTranspose", ["r2", "w3"], ["c3"], s2), .make(head, ["c3"], ["y"], attrs),
+            ], inputs: [("x", [2, 20, 2, 2])], initializers: inits, outputs: ["y"], opset: 10)
+            let (s, out) = try DNNLTesting.compare(model, ["x": DNNLTesting.uniform([2, 20, 2, 2], seed: 4)], "generator + \(head)")
+            XCTAssertEqual(out["y"]?.shape, [2, 3, 20, 20])
+            XCTAssertEqual(s.graph.nodes.count, 3, "\(s.graph.nodes.map(\.opType))")
+            XCTAssertEqual(DNNLTesting.context(s)?.activationReorders, 2, head)
         }
     }
 

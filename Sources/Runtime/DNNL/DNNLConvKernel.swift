@@ -1,4 +1,5 @@
 import CDNNL
+import Foundation
 
 /// Conv and ConvTranspose (1-3 spatial dims, groups, dilations, strides, pads/auto_pad,
 /// output_padding/output_shape, bias), also fused with post-ops (`FusedConv`). The primitive
@@ -12,6 +13,7 @@ final class DNNLConvKernel: DNNLKernel {
     /// Weights (and bias) are initializers or Constant outputs: reorder them once per plan.
     private let constantWeights: Bool
     private var plans = DNNLPlanCache<Plan?>()
+    private var gemmPlans = DNNLPlanCache<GemmDeconvolution?>()
     private var unfused: (conv: Kernel, steps: [Kernel])?
 
     private final class Plan {
@@ -52,8 +54,7 @@ final class DNNLConvKernel: DNNLKernel {
 
     /// The oneDNN implementation of the most recent plan (e.g. "jit:avx512_core"), for tests
     /// and benchmarks.
-    var lastImplementation: String? { lastPlan?.implementation }
-    private var lastPlan: Plan?
+    private(set) var lastImplementation: String?
 
     override func run(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> [Tensor] {
         let x = context.native(try inputs.required(0))
@@ -67,6 +68,17 @@ final class DNNLConvKernel: DNNLKernel {
         let xDesc = try context.desc(of: x)
         let key = [xDesc, try DNNLMemoryDesc.plain(w.shape)]
         let scalars: [Float] = [b == nil ? 0 : 1]
+        if transposed && getenv("SEEING_DECONV") != nil ? String(cString: getenv("SEEING_DECONV")) == "gemm" : transposed {
+            let gemm: GemmDeconvolution?
+            if let cached = gemmPlans.find(key, scalars) { gemm = cached } else {
+                gemm = try (try? ConvGeometry(node: node, input: x.shape, weight: w.shape, transposed: true))
+                    .flatMap { try GemmDeconvolution(geometry: $0, postOps: postOps, context: context) }
+                gemmPlans.insert(gemm, for: key, scalars)
+            }
+            if let gemm, b.map({ $0.rank == 1 && $0.count == gemm.geometry.outChannels }) ?? true {
+                return [try runGemm(gemm, x, xDesc, w, b, ctx)]
+            }
+        }
         let cached = plans.find(key, scalars)
         let plan: Plan?
         if let cached { plan = cached } else {
@@ -79,7 +91,7 @@ final class DNNLConvKernel: DNNLKernel {
               z.map({ $0.shape == plan.geometry.outputShape }) ?? true else {
             return try runReference(inputs, ctx)
         }
-        lastPlan = plan
+        lastImplementation = plan.implementation
 
         var temporaries: [TensorStorage] = []
         defer { if let pool = ctx.pool { temporaries.forEach(pool.give) } }
@@ -122,6 +134,33 @@ final class DNNLConvKernel: DNNLKernel {
         if let b { args.append(try plan.bias.arg(DNNL_ARG_BIAS, b.storage.data)) }
         try plan.primitive.execute(context.stream, args)
         return [y]
+    }
+
+    private func runGemm(_ gemm: GemmDeconvolution, _ x: Tensor, _ xDesc: DNNLMemoryDesc, _ w: Tensor, _ b: Tensor?,
+                         _ ctx: KernelContext) throws -> Tensor {
+        var temporaries: [TensorStorage] = []
+        defer { if let pool = ctx.pool { temporaries.forEach(pool.give) } }
+        func temporary(_ bytes: Int) -> TensorStorage {
+            let s = ctx.pool?.take(byteCount: bytes, zeroed: false) ?? TensorStorage(byteCount: bytes, zeroed: false)
+            temporaries.append(s)
+            return s
+        }
+        var src = x.storage.data
+        if xDesc != gemm.srcDesc {
+            src = temporary(gemm.srcDesc.byteSize).data
+            try context.reorder(x, from: xDesc, to: gemm.srcDesc, into: src)
+        }
+        let weights: TensorStorage
+        if let p = gemm.preparedWeights {
+            weights = p
+        } else {
+            weights = constantWeights ? TensorStorage(byteCount: gemm.weightBytes, zeroed: false) : temporary(gemm.weightBytes)
+            gemm.prepareWeights(w, into: weights.data.assumingMemoryBound(to: Float.self))
+            if constantWeights { gemm.preparedWeights = weights }
+        }
+        lastImplementation = "gemm"
+        return try gemm.run(x: src.assumingMemoryBound(to: Float.self), weights: weights.data.assumingMemoryBound(to: Float.self),
+                            bias: b.map { UnsafePointer($0.storage.data.assumingMemoryBound(to: Float.self)) }, pool: ctx.pool)
     }
 
     /// oneDNN 2.6 lists its brgemm convolutions (nhwc) first on AVX-512 machines. Its direct
