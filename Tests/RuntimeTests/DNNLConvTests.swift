@@ -59,6 +59,8 @@ final class DNNLConvTests: XCTestCase {
         try check("ConvTranspose", x: [1, 16, 4, 4], w: [16, 8, 4, 4], ["strides": [2, 2], "pads": [1, 1, 1, 1]])
         try check("ConvTranspose", x: [1, 8, 6, 6], w: [8, 1, 3, 3], ["group": 8, "strides": [2, 2], "output_padding": [1, 0]])
         try check("ConvTranspose", x: [1, 100, 1, 1], w: [100, 32, 4, 4], bias: false)
+        // 21 channels: one 16-wide block plus a scalar tail in the gather.
+        try check("ConvTranspose", x: [2, 6, 5, 5], w: [6, 21, 4, 4], ["strides": [2, 2], "pads": [1, 1, 1, 1]])
         try check("ConvTranspose", x: [2, 4, 7], w: [4, 3, 3], ["strides": [3], "output_padding": [2]])
         try check("ConvTranspose", x: [1, 4, 5, 5], w: [4, 6, 3, 3], feedWeights: true, ["strides": [2, 2]])
     }

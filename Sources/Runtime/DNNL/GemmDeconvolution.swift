@@ -1,4 +1,5 @@
 import CDNNL
+import Foundation
 
 /// 2-D ConvTranspose (group 1) as a GEMM plus a gather, in NHWC, per chunk of images:
 ///
@@ -30,7 +31,8 @@ final class GemmDeconvolution {
     private let rowStart, rowTaps, columnStart, columnTaps: [Int]
 
     /// Bytes of `col` a chunk aims at: the L2 cache of one core holds it with room to spare.
-    static let chunkBytes = 1 << 20
+    static let chunkBytes = getenv("CHUNK").map { Int(String(cString: $0))! } ?? (1 << 20)
+    static let skipGather = getenv("SKIPGATHER") != nil
 
     /// nil when the node is not a 2-D, single-group ConvTranspose with only activation
     /// post-ops oneDNN implements.
@@ -129,9 +131,8 @@ final class GemmDeconvolution {
                                      Int64(g.inChannels), 1, x + n0 * pixelsPerImage * g.inChannels, Int64(g.inChannels),
                                      weights, Int64(colWidth), 0, col, Int64(colWidth)),
                           "dnnl_sgemm(\(m)×\(g.inChannels) · \(g.inChannels)×\(colWidth))")
-            for i in 0..<images {
-                gather(col + i * pixelsPerImage * colWidth, bias, out + (n0 + i) * outPerImage)
-            }
+            if GemmDeconvolution.skipGather { n0 += images; continue }
+            gather(col, images: images, bias, out + n0 * outPerImage)
             n0 += images
         }
         for p in eltwise {
@@ -141,30 +142,57 @@ final class GemmDeconvolution {
         return y
     }
 
-    /// One image: every output pixel sums its taps' `col` vectors onto the bias.
-    private func gather(_ col: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>) {
-        let c = geometry.outChannels
-        let ow = geometry.outputSpatial[1]
-        let relu = fusedRelu
+    /// Every output pixel of `images` images sums its taps' `col` vectors onto the bias, in
+    /// registers; output rows are split over the OpenMP pool's threads.
+    private func gather(_ col: UnsafePointer<Float>, images: Int, _ bias: UnsafePointer<Float>?,
+                        _ y: UnsafeMutablePointer<Float>) {
+        let (oh, ow, c) = (geometry.outputSpatial[0], geometry.outputSpatial[1], geometry.outChannels)
+        let colPerImage = pixelsPerImage * colWidth
+        let relu = fusedRelu, maxTaps = geometry.kernelSize
         rowStart.withUnsafeBufferPointer { rs in
         rowTaps.withUnsafeBufferPointer { rt in
         columnStart.withUnsafeBufferPointer { cs in
         columnTaps.withUnsafeBufferPointer { ct in
-            for oh in 0..<geometry.outputSpatial[0] {
-                for x in 0..<ow {
-                    let o = y + (oh * ow + x) * c
-                    if let bias { o.update(from: bias, count: c) } else { o.update(repeating: 0, count: c) }
-                    for r in rs[oh]..<rs[oh + 1] {
-                        let row = col + rt[r]
-                        for q in cs[x]..<cs[x + 1] {
-                            let s = row + ct[q]
-                            for j in 0..<c { o[j] += s[j] }
+            OpenMPPool.forEach(images * oh) { rows in
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: maxTaps) { taps in
+                    for row in rows {
+                        let (n, h) = row.quotientAndRemainder(dividingBy: oh)
+                        let image = col + n * colPerImage
+                        for x in 0..<ow {
+                            var count = 0
+                            for r in rs[h]..<rs[h + 1] {
+                                for q in cs[x]..<cs[x + 1] {
+                                    taps[count] = image + rt[r] + ct[q]
+                                    count += 1
+                                }
+                            }
+                            GemmDeconvolution.sum(UnsafeBufferPointer(rebasing: taps[..<count]), bias, relu: relu,
+                                                  channels: c, into: y + (row * ow + x) * c)
                         }
                     }
-                    // max(NaN, 0) is NaN, as ONNX Relu wants.
-                    if relu { for j in 0..<c { o[j] = max(o[j], 0) } }
                 }
             }
         }}}}
+    }
+
+    /// out[j] = act(bias[j] + Σ_t taps[t][j]) for j < channels.
+    @inline(__always)
+    private static func sum(_ taps: UnsafeBufferPointer<UnsafePointer<Float>>, _ bias: UnsafePointer<Float>?, relu: Bool,
+                            channels: Int, into out: UnsafeMutablePointer<Float>) {
+        var j = 0
+        while j + 16 <= channels {
+            var acc = bias.map { UnsafeRawPointer($0 + j).loadUnaligned(as: SIMD16<Float>.self) } ?? .zero
+            for t in taps { acc += UnsafeRawPointer(t + j).loadUnaligned(as: SIMD16<Float>.self) }
+            // NaN < 0 is false: NaN stays, as ONNX Relu wants.
+            if relu { acc.replace(with: 0, where: acc .< 0) }
+            UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD16<Float>.self)
+            j += 16
+        }
+        while j < channels {
+            var acc = bias?[j] ?? 0
+            for t in taps { acc += t[j] }
+            out[j] = relu && acc < 0 ? 0 : acc
+            j += 1
+        }
     }
 }
