@@ -169,6 +169,16 @@ final class DNNLConvKernel: DNNLKernel {
     /// deconv chains (generators, decoders) need no reorders in between: prefer them.
     static func preferred(_ implementation: String) -> Bool { implementation.hasPrefix("jit") }
 
+    /// Whether to try oneDNN's Winograd convolution (F(4×4, 3×3) or F(2×2, 3×3), AVX-512
+    /// only): 3×3, stride 1, undilated, one group, at least 64 channels in and out. On every
+    /// such VGG16 layer it took 0.45-0.7× the direct kernel's time at two threads (3 input
+    /// channels: 2.7×, hence the bound), with relative errors ~1e-6 (docs/benchmarks.md).
+    static func prefersWinograd(_ g: ConvGeometry) -> Bool {
+        if let v = getenv("CONV_ALG") { let m = String(cString: v); if m == "wino" { return true }; if m == "direct" { return false } }
+        return g.spatialRank == 2 && g.kernel == [3, 3] && g.strides == [1, 1] && g.dilations == [1, 1] && g.group == 1
+            && g.inChannels >= 64 && g.outChannels >= 64
+    }
+
     private func makePlan(x: Tensor, w: Tensor, hasBias: Bool) throws -> Plan {
         let g = try ConvGeometry(node: node, input: x.shape, weight: w.shape, transposed: transposed)
         let groups = g.group
@@ -210,12 +220,20 @@ final class DNNLConvKernel: DNNLKernel {
             primitive = try DNNLPrimitive(opDesc: &od, attributes: attributes, engine: context.engine, what: what,
                                           prefer: DNNLConvKernel.preferred)
         } else {
-            var od = dnnl_convolution_desc_t()
-            try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(
-                &od, dnnl_forward_inference, dnnl_convolution_direct, &src, &wei, &bias, &dst,
-                strides, dilates, padL, padR), "dnnl_dilated_convolution_forward_desc_init(\(g))")
-            primitive = try DNNLPrimitive(opDesc: &od, attributes: attributes, engine: context.engine, what: what,
-                                          prefer: DNNLConvKernel.preferred)
+            func create(_ algorithm: dnnl_alg_kind_t) throws -> DNNLPrimitive {
+                var od = dnnl_convolution_desc_t()
+                try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(
+                    &od, dnnl_forward_inference, algorithm, &src, &wei, &bias, &dst,
+                    strides, dilates, padL, padR), "dnnl_dilated_convolution_forward_desc_init(\(g))")
+                return try DNNLPrimitive(opDesc: &od, attributes: attributes, engine: context.engine, what: what,
+                                         prefer: DNNLConvKernel.preferred)
+            }
+            // Winograd exists only on some ISAs (AVX-512) and shapes: direct otherwise.
+            if DNNLConvKernel.prefersWinograd(g), let p = try? create(dnnl_convolution_winograd) {
+                primitive = p
+            } else {
+                primitive = try create(dnnl_convolution_direct)
+            }
         }
         return try Plan(geometry: g, primitive: primitive, userWeightsDesc: userWeights, context: context)
     }
