@@ -11,11 +11,14 @@ import Foundation
 /// generators (see docs/benchmarks.md). The gather visits every output once (no scatter,
 /// no zero fill) and applies bias and a leading Relu in the same pass; other activations run
 /// as in-place oneDNN eltwise primitives afterwards. Input and output are NHWC ("acdb"), so
-/// a chain of these needs no reorders. Chunks keep `col` within the L2 cache.
+/// a chain of these needs no reorders; narrow outputs (fewer channels than a vector holds,
+/// e.g. a generator's RGB image) are written planar (NCHW), which saves the reorder readers
+/// would need. Chunks keep `col` within the L2 cache.
 final class GemmDeconvolution {
     let geometry: ConvGeometry
-    /// NHWC descriptors of the input and the output.
+    /// The input's NHWC descriptor and the output's (NHWC, or plain when `planar`).
     let srcDesc, dstDesc: DNNLMemoryDesc
+    private let planar: Bool
     let outputLayout: DNNLLayout?
     /// The weights as the GEMM's B operand [Cin, KH·KW·Cout] once reordered (constant weights).
     var preparedWeights: TensorStorage?
@@ -33,6 +36,11 @@ final class GemmDeconvolution {
     /// Bytes of `col` a chunk aims at: the L2 cache of one core holds it with room to spare.
     static let chunkBytes = getenv("CHUNK").map { Int(String(cString: $0))! } ?? (1 << 20)
     static let skipGather = getenv("SKIPGATHER") != nil
+    /// Gathers with fewer additions than this run on the calling thread: waking the pool's
+    /// threads costs more (tens of µs each time when they sleep, OMP_WAIT_POLICY=passive).
+    static let parallelWork = getenv("PARWORK").map { Int(String(cString: $0))! } ?? (1 << 17)
+    /// Outputs with fewer channels are written planar.
+    static let planarBelow = getenv("PLANAR").map { Int(String(cString: $0))! } ?? 16
 
     /// nil when the node is not a 2-D, single-group ConvTranspose with only activation
     /// post-ops oneDNN implements.
@@ -46,7 +54,8 @@ final class GemmDeconvolution {
         let (kh, kw) = (g.kernel[0], g.kernel[1])
         let c = g.outChannels
         srcDesc = try GemmDeconvolution.nhwc(g.inputShape)
-        dstDesc = try GemmDeconvolution.nhwc(g.outputShape)
+        planar = c < GemmDeconvolution.planarBelow
+        dstDesc = planar ? try .plain(g.outputShape) : try GemmDeconvolution.nhwc(g.outputShape)
         outputLayout = context.layout(for: dstDesc)
         colWidth = kh * kw * c
         pixelsPerImage = ih * iw
@@ -148,12 +157,15 @@ final class GemmDeconvolution {
                         _ y: UnsafeMutablePointer<Float>) {
         let (oh, ow, c) = (geometry.outputSpatial[0], geometry.outputSpatial[1], geometry.outChannels)
         let colPerImage = pixelsPerImage * colWidth
-        let relu = fusedRelu, maxTaps = geometry.kernelSize
+        let relu = fusedRelu, planar = self.planar, maxTaps = geometry.kernelSize
+        let plane = oh * ow
+        // Additions: every (row tap, column tap) pair adds one vector of c.
+        let work = images * c * rowTaps.count * columnTaps.count
         rowStart.withUnsafeBufferPointer { rs in
         rowTaps.withUnsafeBufferPointer { rt in
         columnStart.withUnsafeBufferPointer { cs in
         columnTaps.withUnsafeBufferPointer { ct in
-            OpenMPPool.forEach(images * oh) { rows in
+            OpenMPPool.forEach(images * oh, parallel: work >= GemmDeconvolution.parallelWork) { rows in
                 withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: maxTaps) { taps in
                     for row in rows {
                         let (n, h) = row.quotientAndRemainder(dividingBy: oh)
@@ -166,8 +178,13 @@ final class GemmDeconvolution {
                                     count += 1
                                 }
                             }
-                            GemmDeconvolution.sum(UnsafeBufferPointer(rebasing: taps[..<count]), bias, relu: relu,
-                                                  channels: c, into: y + (row * ow + x) * c)
+                            let t = UnsafeBufferPointer(rebasing: taps[..<count])
+                            if planar {
+                                GemmDeconvolution.sum(t, bias, relu: relu, channels: c, stride: plane,
+                                                      into: y + n * c * plane + h * ow + x)
+                            } else {
+                                GemmDeconvolution.sum(t, bias, relu: relu, channels: c, stride: 1, into: y + (row * ow + x) * c)
+                            }
                         }
                     }
                 }
@@ -175,23 +192,25 @@ final class GemmDeconvolution {
         }}}}
     }
 
-    /// out[j] = act(bias[j] + Σ_t taps[t][j]) for j < channels.
+    /// out[j·stride] = act(bias[j] + Σ_t taps[t][j]) for j < channels.
     @inline(__always)
     private static func sum(_ taps: UnsafeBufferPointer<UnsafePointer<Float>>, _ bias: UnsafePointer<Float>?, relu: Bool,
-                            channels: Int, into out: UnsafeMutablePointer<Float>) {
+                            channels: Int, stride: Int, into out: UnsafeMutablePointer<Float>) {
         var j = 0
-        while j + 16 <= channels {
-            var acc = bias.map { UnsafeRawPointer($0 + j).loadUnaligned(as: SIMD16<Float>.self) } ?? .zero
-            for t in taps { acc += UnsafeRawPointer(t + j).loadUnaligned(as: SIMD16<Float>.self) }
-            // NaN < 0 is false: NaN stays, as ONNX Relu wants.
-            if relu { acc.replace(with: 0, where: acc .< 0) }
-            UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD16<Float>.self)
-            j += 16
+        if stride == 1 {
+            while j + 16 <= channels {
+                var acc = bias.map { UnsafeRawPointer($0 + j).loadUnaligned(as: SIMD16<Float>.self) } ?? .zero
+                for t in taps { acc += UnsafeRawPointer(t + j).loadUnaligned(as: SIMD16<Float>.self) }
+                // NaN < 0 is false: NaN stays, as ONNX Relu wants.
+                if relu { acc.replace(with: 0, where: acc .< 0) }
+                UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD16<Float>.self)
+                j += 16
+            }
         }
         while j < channels {
             var acc = bias?[j] ?? 0
             for t in taps { acc += t[j] }
-            out[j] = relu && acc < 0 ? 0 : acc
+            out[j * stride] = relu && acc < 0 ? 0 : acc
             j += 1
         }
     }

@@ -33,11 +33,12 @@ enum OpenMPPool {
     /// Threads a parallel region gets (OMP_NUM_THREADS; 1 without libgomp).
     static var threads: Int { entry.map { Int($0.maxThreads()) } ?? 1 }
 
-    /// Calls `body(i)` for every i in 0..<count, split into contiguous ranges over the pool's
-    /// threads. `body` must be safe to run concurrently for different i.
-    static func forEach(_ count: Int, _ body: (Range<Int>) -> Void) {
+    /// Calls `body` on contiguous ranges covering 0..<count, split over the pool's threads
+    /// (on the calling thread alone unless `parallel`). `body` must be safe to run
+    /// concurrently on disjoint ranges.
+    static func forEach(_ count: Int, parallel: Bool = true, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        guard let e = entry, count > 1, e.maxThreads() > 1 else { return body(0..<count) }
+        guard parallel, let e = entry, count > 1, e.maxThreads() > 1 else { return body(0..<count) }
         withoutActuallyEscaping(body) { body in
             var job = Job(count: count, body: body, threadNumber: e.threadNumber, threadCount: e.threadCount)
             withUnsafeMutablePointer(to: &job) { p in
