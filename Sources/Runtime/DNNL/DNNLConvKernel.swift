@@ -1,5 +1,4 @@
 import CDNNL
-import Foundation
 
 /// Conv and ConvTranspose (1-3 spatial dims, groups, dilations, strides, pads/auto_pad,
 /// output_padding/output_shape, bias), also fused with post-ops (`FusedConv`). The primitive
@@ -68,7 +67,7 @@ final class DNNLConvKernel: DNNLKernel {
         let xDesc = try context.desc(of: x)
         let key = [xDesc, try DNNLMemoryDesc.plain(w.shape)]
         let scalars: [Float] = [b == nil ? 0 : 1]
-        if transposed && getenv("SEEING_DECONV") != nil ? String(cString: getenv("SEEING_DECONV")) == "gemm" : transposed {
+        if transposed {
             let gemm: GemmDeconvolution?
             if let cached = gemmPlans.find(key, scalars) { gemm = cached } else {
                 gemm = try (try? ConvGeometry(node: node, input: x.shape, weight: w.shape, transposed: true))
@@ -136,6 +135,8 @@ final class DNNLConvKernel: DNNLKernel {
         return [y]
     }
 
+    /// Transposed convolutions `GemmDeconvolution` takes: input in NHWC, weights repacked
+    /// once when constant.
     private func runGemm(_ gemm: GemmDeconvolution, _ x: Tensor, _ xDesc: DNNLMemoryDesc, _ w: Tensor, _ b: Tensor?,
                          _ ctx: KernelContext) throws -> Tensor {
         var temporaries: [TensorStorage] = []
@@ -165,17 +166,16 @@ final class DNNLConvKernel: DNNLKernel {
 
     /// oneDNN 2.6 lists its brgemm convolutions (nhwc) first on AVX-512 machines. Its direct
     /// jit kernels (blocked nChw16c) are as fast at two threads (3×3 512→512 at 32×32: 14.2 ms
-    /// either way) and use the blocked layout its deconvolutions always pick, so conv ↔
-    /// deconv chains (generators, decoders) need no reorders in between: prefer them.
+    /// either way) and use the blocked layout its deconvolutions (those `GemmDeconvolution`
+    /// leaves to oneDNN) pick, so conv ↔ deconv chains need no reorders: prefer them.
     static func preferred(_ implementation: String) -> Bool { implementation.hasPrefix("jit") }
 
     /// Whether to try oneDNN's Winograd convolution (F(4×4, 3×3) or F(2×2, 3×3), AVX-512
     /// only): 3×3, stride 1, undilated, one group, at least 64 channels in and out. On every
-    /// such VGG16 layer it took 0.45-0.7× the direct kernel's time at two threads (3 input
-    /// channels: 2.7×, hence the bound), with relative errors ~1e-6 (docs/benchmarks.md).
+    /// such VGG16 layer it took 0.4-0.75× the direct kernel's time at two threads (3 input
+    /// channels: 3×, hence the bound), with relative errors ~1e-6 (docs/benchmarks.md).
     static func prefersWinograd(_ g: ConvGeometry) -> Bool {
-        if let v = getenv("CONV_ALG") { let m = String(cString: v); if m == "wino" { return true }; if m == "direct" { return false } }
-        return g.spatialRank == 2 && g.kernel == [3, 3] && g.strides == [1, 1] && g.dilations == [1, 1] && g.group == 1
+        g.spatialRank == 2 && g.kernel == [3, 3] && g.strides == [1, 1] && g.dilations == [1, 1] && g.group == 1
             && g.inChannels >= 64 && g.outChannels >= 64
     }
 

@@ -1,5 +1,4 @@
 import CDNNL
-import Foundation
 
 /// 2-D ConvTranspose (group 1) as a GEMM plus a gather, in NHWC, per chunk of images:
 ///
@@ -34,13 +33,12 @@ final class GemmDeconvolution {
     private let rowStart, rowTaps, columnStart, columnTaps: [Int]
 
     /// Bytes of `col` a chunk aims at: the L2 cache of one core holds it with room to spare.
-    static let chunkBytes = getenv("CHUNK").map { Int(String(cString: $0))! } ?? (1 << 20)
-    static let skipGather = getenv("SKIPGATHER") != nil
+    static let chunkBytes = 1 << 20
     /// Gathers with fewer additions than this run on the calling thread: waking the pool's
     /// threads costs more (tens of µs each time when they sleep, OMP_WAIT_POLICY=passive).
-    static let parallelWork = getenv("PARWORK").map { Int(String(cString: $0))! } ?? (1 << 17)
+    static let parallelWork = 1 << 17
     /// Outputs with fewer channels are written planar.
-    static let planarBelow = getenv("PLANAR").map { Int(String(cString: $0))! } ?? 16
+    static let planarBelow = 16
 
     /// nil when the node is not a 2-D, single-group ConvTranspose with only activation
     /// post-ops oneDNN implements.
@@ -140,7 +138,6 @@ final class GemmDeconvolution {
                                      Int64(g.inChannels), 1, x + n0 * pixelsPerImage * g.inChannels, Int64(g.inChannels),
                                      weights, Int64(colWidth), 0, col, Int64(colWidth)),
                           "dnnl_sgemm(\(m)×\(g.inChannels) · \(g.inChannels)×\(colWidth))")
-            if GemmDeconvolution.skipGather { n0 += images; continue }
             gather(col, images: images, bias, out + n0 * outPerImage)
             n0 += images
         }
