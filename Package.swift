@@ -32,18 +32,22 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Builders for hand-made ONNX protos, shared by the test targets.
+        .target(name: "ONNXTestSupport", dependencies: [
+            "Importer", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], path: "Tests/ONNXTestSupport"),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "ImporterTests", dependencies: [
-                        "Importer", "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                        "Importer", "Runtime", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                     ],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ConformanceTests", dependencies: [
-                        "Conformance", "Importer", "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                        "Conformance", "Importer", "Runtime", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                     ],
                     exclude: ["manifest.txt"]),
         .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime"]),
         .testTarget(name: "CLITests", dependencies: [
-            "Importer", "Runtime", "seeing", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "Importer", "Runtime", "seeing", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
     ]
 )

@@ -2,7 +2,7 @@ import Foundation
 import Runtime
 import SwiftProtobuf
 
-/// `TensorProto` → `Tensor`, for initializers, attribute tensors and the conformance data's
+/// `TensorProto` ↔ `Tensor`, for initializers, attribute tensors and the conformance data's
 /// `input_N.pb`/`output_N.pb` files.
 public enum TensorProtoIO {
     /// Reads a file holding one serialized `TensorProto`.
@@ -133,5 +133,25 @@ public enum TensorProtoIO {
             break // rejected above
         }
         return t
+    }
+
+    // MARK: encoding
+
+    /// Name, dims and data_type of `tensor`, without its data.
+    static func header(_ tensor: Tensor, name: String) -> Onnx_TensorProto {
+        var p = Onnx_TensorProto()
+        p.name = name
+        p.dataType = Int32(tensor.dtype.rawValue)
+        p.dims = tensor.shape.map { Int64($0) }
+        return p
+    }
+
+    /// `tensor` (any dtype but string) with its elements in `raw_data`: little-endian bytes,
+    /// the one encoding ONNX defines for every element type (float16/bfloat16 as bit patterns,
+    /// bool as one byte per element).
+    static func encode(_ tensor: Tensor, name: String) -> Onnx_TensorProto {
+        var p = header(tensor, name: name)
+        p.rawData = tensor.plain().withUnsafeBytes { Data($0) }
+        return p
     }
 }

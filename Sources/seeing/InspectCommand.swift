@@ -10,6 +10,9 @@ struct InspectCommand: ParsableCommand {
 
     @Argument(help: "An ONNX file.") var model: String
     @Flag(help: "Print JSON instead of text.") var json = false
+    @Flag(help: "Also infer every value's shape by planning one run on seeded random inputs (needs --dim for symbolic dims).")
+    var shapes = false
+    @Option(name: .customLong("dim"), help: "SYMBOL=SIZE for symbolic dimensions, with --shapes (repeatable).") var dims: [String] = []
 
     func run() throws {
         let result = try ONNXImporter.load(path: model)
@@ -55,6 +58,23 @@ struct InspectCommand: ParsableCommand {
             for u in unsupported { print("  \(u.op.description): \(u.nodes.prefix(5).joined(separator: ", "))\(u.nodes.count > 5 ? ", … (\(u.nodes.count) nodes)" : "")") }
         }
         for w in result.report.warnings { print("warning: \(w)") }
+        if shapes { try printShapes(m) }
+    }
+
+    /// Shape inference for concrete inputs: plans one reference run and lists each node's outputs.
+    func printShapes(_ m: Model) throws {
+        let dimValues = try InputSpec.parseDims(dims)
+        var feeds: [String: Tensor] = [:]
+        for (i, d) in m.graph.runtimeInputs.enumerated() {
+            feeds[d.name] = try InputSpec(parsing: "\(d.name)=random:\(i)").load(declared: d, dims: dimValues)
+        }
+        let session = try Session(model: m, backend: .reference)
+        let types = try session.valueTypes(for: feeds)
+        print("value shapes (for " + feeds.keys.sorted().map { "\($0) \(feeds[$0]!.shape)" }.joined(separator: ", ") + "):")
+        for n in session.graph.nodes {
+            let outs = n.outputs.filter { !$0.isEmpty }.map { "\($0): \(types[$0].map(\.description) ?? "?")" }
+            print("  \(n.label) → \(outs.joined(separator: ", "))")
+        }
     }
 }
 

@@ -6,6 +6,7 @@ struct Seeing: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seeing",
         abstract: "Seeing: import, run and benchmark ONNX generators, segmenters and feature nets.",
-        subcommands: [InspectCommand.self, RunCommand.self, SampleCommand.self, BenchCommand.self, ConformanceCommand.self]
+        subcommands: [InspectCommand.self, RunCommand.self, GradCommand.self, SampleCommand.self, BenchCommand.self, InvertZCommand.self,
+                      ConformanceCommand.self]
     )
 }

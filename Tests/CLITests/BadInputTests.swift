@@ -1,5 +1,6 @@
 import Foundation
 import Importer
+import ONNXTestSupport
 import Runtime
 import XCTest
 
@@ -47,9 +48,9 @@ final class BadInputTests: XCTestCase {
 
     func testUnsupportedOpIsReportedByInspectAndRefusedByRun() throws {
         var m = ModelFactory.reluAdd()
-        m.graph.node.append(ModelFactory.node("FrobnicateOp", ["r"], ["f"], name: "frob1"))
-        m.graph.node.append(ModelFactory.node("FrobnicateOp", ["r"], ["g"], name: "frob2"))
-        m.graph.node.append(ModelFactory.node("Zorp", ["r"], ["h"], name: "zorp"))
+        m.graph.node.append(Proto.node("FrobnicateOp", ["r"], ["f"], name: "frob1"))
+        m.graph.node.append(Proto.node("FrobnicateOp", ["r"], ["g"], name: "frob2"))
+        m.graph.node.append(Proto.node("Zorp", ["r"], ["h"], name: "zorp"))
         try ModelFactory.write(m, to: path("u.onnx"))
         let r = try SeeingCLI.run(["inspect", path("u.onnx")])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -108,21 +109,21 @@ final class BadInputTests: XCTestCase {
     }
 
     func testGraphWithCycle() throws {
-        let m = ModelFactory.model(
-            nodes: [ModelFactory.node("Relu", ["t2"], ["t1"], name: "first"),
-                    ModelFactory.node("Relu", ["t1"], ["t2"], name: "second")],
-            inputs: [ModelFactory.valueInfo("x", dims: [1])],
-            outputs: [ModelFactory.valueInfo("t1", dims: [1])])
+        let m = Proto.model(
+            nodes: [Proto.node("Relu", ["t2"], ["t1"], name: "first"),
+                    Proto.node("Relu", ["t1"], ["t2"], name: "second")],
+            inputs: [Proto.value("x", 1, [1])],
+            outputs: [Proto.value("t1", 1, [1])])
         try ModelFactory.write(m, to: path("cycle.onnx"))
         try expectFailure(["run", path("cycle.onnx"), "--input", "x=random:1", "--output-dir", path("o")],
                           mentions: [path("cycle.onnx"), "cycle", "first"])
     }
 
     func testGraphWithDanglingInput() throws {
-        let m = ModelFactory.model(
-            nodes: [ModelFactory.node("Relu", ["nowhere"], ["y"], name: "lost")],
-            inputs: [ModelFactory.valueInfo("x", dims: [1])],
-            outputs: [ModelFactory.valueInfo("y", dims: [1])])
+        let m = Proto.model(
+            nodes: [Proto.node("Relu", ["nowhere"], ["y"], name: "lost")],
+            inputs: [Proto.value("x", 1, [1])],
+            outputs: [Proto.value("y", 1, [1])])
         try ModelFactory.write(m, to: path("dangling.onnx"))
         try expectFailure(["run", path("dangling.onnx"), "--input", "x=random:1", "--output-dir", path("o")],
                           mentions: [path("dangling.onnx"), "'nowhere'", "lost", "dangling"])

@@ -1,3 +1,4 @@
+import ONNXTestSupport
 import Foundation
 @testable import Importer
 import Runtime

@@ -48,6 +48,26 @@ enum OnnxRuntimeOracle {
         return result
     }
 
+    /// Runs a repository script with python3; its exit status and output (stdout, then stderr).
+    static func python(_ script: String, _ args: [String]) throws -> (status: Int32, output: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seeing-py-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Files, not pipes: a full pipe would block the script while we wait for it.
+        let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", repoRoot.appendingPathComponent(script).path] + args
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        try p.run()
+        p.waitUntilExit()
+        let text = String(decoding: try Data(contentsOf: out) + Data(contentsOf: err), as: UTF8.self)
+        return (p.terminationStatus, text)
+    }
+
     /// max |a − b| / max |b|: the error relative to the reference output's scale.
     static func relativeError(_ a: Tensor, _ b: Tensor) -> Double {
         let x = a.floats, y = b.floats

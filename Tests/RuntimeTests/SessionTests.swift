@@ -131,3 +131,15 @@ final class SessionTests: XCTestCase {
         }
     }
 }
+
+extension SessionTests {
+    func testValueTypesGiveEveryShapeForConcreteInputs() throws {
+        let s = try Session(model: flattenModel(), backend: .reference)
+        let types = try s.valueTypes(for: ["x": Tensor(zeros: [5, 2, 3])])
+        XCTAssertEqual(types["s"], Session.ValueType(dtype: .int64, shape: [3]))
+        XCTAssertEqual(types["target"], Session.ValueType(dtype: .int64, shape: [2]))
+        XCTAssertEqual(types["flat"], Session.ValueType(dtype: .float32, shape: [5, 6]))
+        XCTAssertEqual(types["y"], Session.ValueType(dtype: .float32, shape: [5, 6]))
+        XCTAssertEqual(types["x"], Session.ValueType(dtype: .float32, shape: [5, 2, 3]))
+    }
+}

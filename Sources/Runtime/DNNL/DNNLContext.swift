@@ -15,6 +15,9 @@ final class DNNLContext {
 
     func noteReferenceFallback() { referenceFallbacks += 1 }
 
+    /// Backward primitives for the autodiff engine, created on first use.
+    private(set) lazy var backward = DNNLBackward(context: self)
+
     private struct CachedReorder {
         let src: DNNLMemoryDesc
         let dst: DNNLMemoryDesc

@@ -144,7 +144,8 @@ final class DNNLPrimitive {
         try self.init(pd: pd, what: "reorder")
     }
 
-    private init(pd: dnnl_primitive_desc_t, what: String) throws {
+    /// Takes ownership of `pd` (destroyed on failure too).
+    init(pd: dnnl_primitive_desc_t, what: String) throws {
         var p: dnnl_primitive_t?
         let status = dnnl_primitive_create(&p, pd)
         guard status == dnnl_success, let p else {

@@ -11,7 +11,7 @@
 /// post-op; unused values are 0). A folded BatchNormalization is not a post-op: its scale and
 /// shift are already in W and B.
 struct FusedConv {
-    static let domain = "com.seeing"
+    static let domain = OpRegistry.internalDomain
     static let convOp = "FusedConv"
     static let transposeOp = "FusedConvTranspose"
     /// Activations oneDNN applies as eltwise post-ops (HardSigmoid needs two: not fused).

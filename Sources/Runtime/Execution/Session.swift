@@ -49,21 +49,48 @@ public final class Session {
     final class Plan {
         var folded: [String: Tensor] = [:]
         var skip: [Bool]
+        /// Element type and shape of every value, recorded while planning.
+        var types: [String: ValueType] = [:]
         init(steps: Int) { skip = [Bool](repeating: false, count: steps) }
     }
 
-    public convenience init(model: Model, backend kind: BackendKind = .dnnl) throws {
-        try self.init(model: model, backend: kind.make())
+    /// A value's concrete element type and shape under one input signature.
+    public struct ValueType: Equatable, CustomStringConvertible {
+        public var dtype: DType
+        public var shape: [Int]
+        public var description: String { "\(dtype)\(shape)" }
     }
 
-    public init(model: Model, backend: Backend, registry: OpRegistry = .standard) throws {
+    /// Current values of the trainable initializers (see `init(model:backend:parameters:)`).
+    public private(set) var parameters: [String: Tensor] = [:]
+    let registry: OpRegistry
+
+    public convenience init(model: Model, backend kind: BackendKind = .dnnl, parameters: Set<String> = []) throws {
+        try self.init(model: model, backend: kind.make(), parameters: parameters)
+    }
+
+    /// `parameters` names initializers that will change (trained, perturbed): they are fed like
+    /// inputs, so no constant folding, fusion or weight caching assumes their values.
+    public init(model: Model, backend: Backend, registry: OpRegistry = .standard, parameters trainable: Set<String> = []) throws {
         self.model = model
         self.backend = backend
+        self.registry = registry
         sourceName = model.sourcePath ?? model.graph.name
         // Order first on the original graph so that structural errors name the user's nodes.
         _ = try TopologicalOrder.compute(model.graph, context: sourceName)
         try Session.checkSupported(model, registry: registry, context: sourceName)
-        let g = backend.optimize(model.graph, opset: model.opset)
+        var source = model.graph
+        for name in trainable.sorted() {
+            guard let t = source.initializers.removeValue(forKey: name) else {
+                throw RuntimeError(.badInput, "\(sourceName): '\(name)' is not an initializer, so it cannot be a parameter")
+            }
+            source.initializerOrder.removeAll { $0 == name }
+            if !source.inputs.contains(where: { $0.name == name }) {
+                source.inputs.append(ValueInfo(name: name, dtype: t.dtype, shape: t.shape.map { .fixed($0) }))
+            }
+            parameters[name] = t
+        }
+        let g = backend.optimize(source, opset: model.opset)
         graph = g
         order = try TopologicalOrder.compute(g, context: sourceName)
 
@@ -104,6 +131,17 @@ public final class Session {
         try foldConstants()
     }
 
+    /// Replaces a parameter's value (same dtype and shape).
+    public func setParameter(_ name: String, _ value: Tensor) throws {
+        guard let old = parameters[name] else {
+            throw RuntimeError(.badInput, "\(sourceName): '\(name)' is not a parameter of this session")
+        }
+        guard old.dtype == value.dtype, old.shape == value.shape else {
+            throw RuntimeError(.badInput, "\(sourceName): parameter '\(name)' is \(old.dtype)\(old.shape), got \(value.dtype)\(value.shape)")
+        }
+        parameters[name] = value.plain()
+    }
+
     /// Every op the model uses that the registry lacks, reported at once.
     static func checkSupported(_ model: Model, registry: OpRegistry, context: String) throws {
         var missing: [OpKey: [String]] = [:]
@@ -136,10 +174,18 @@ public final class Session {
     /// Runs the graph. `outputs` defaults to the graph's declared outputs; any value name
     /// (including intermediates) may be requested.
     public func run(_ feeds: [String: Tensor], outputs requested: [String]? = nil) throws -> [String: Tensor] {
-        let outNames = requested ?? graph.outputs.map(\.name)
+        try forward(feeds, outputs: requested ?? graph.outputs.map(\.name), retaining: [])
+    }
+
+    /// Runs the graph, returning `outputs` and also every value in `retain` that was computed
+    /// (the autodiff engine keeps what backward rules read). Parameters are fed from
+    /// `parameters` unless `feeds` override them.
+    func forward(_ given: [String: Tensor], outputs outNames: [String], retaining retain: Set<String>) throws -> [String: Tensor] {
+        var feeds = parameters
+        for (k, v) in given { feeds[k] = v }
         try validateFeeds(feeds)
-        let signature = feeds.keys.sorted().map { "\($0):\(feeds[$0]!.dtype)\(feeds[$0]!.shape)" }.joined(separator: ";")
-        let keep = Set(outNames)
+        let signature = Session.signature(of: feeds)
+        let keep = Set(outNames).union(retain)
         for name in outNames where !isKnownValue(name) {
             throw RuntimeError(.badInput, "\(sourceName): no value named '\(name)' in the graph")
         }
@@ -170,7 +216,10 @@ public final class Session {
             if profiling {
                 profile[n.opType, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             }
-            for (name, t) in zip(n.outputs, outs) where !name.isEmpty { values[name] = t }
+            for (name, t) in zip(n.outputs, outs) where !name.isEmpty {
+                values[name] = t
+                if planning { plan.types[name] = ValueType(dtype: t.dtype, shape: t.shape) }
+            }
 
             if planning {
                 let (valueFixed, shapeFixed) = Session.foldability(n, fixedValue: fixedValue, fixedShape: fixedShape,
@@ -192,7 +241,10 @@ public final class Session {
                 }
             }
         }
-        if planning { plans[signature] = plan }
+        if planning {
+            for (name, t) in values where plan.types[name] == nil { plan.types[name] = ValueType(dtype: t.dtype, shape: t.shape) }
+            plans[signature] = plan
+        }
         stats = Stats(executedNodes: executed, foldedAtConstruction: foldedAtInit.filter { $0 }.count,
                       foldedInPlan: plan.skip.filter { $0 }.count, plans: plans.count,
                       bufferAllocations: pool.allocations, bufferReuses: pool.reuses)
@@ -204,7 +256,24 @@ public final class Session {
             }
             result[name] = t.plain()
         }
+        for name in retain where result[name] == nil {
+            if let t = values[name] { result[name] = t.plain() }
+        }
         return result
+    }
+
+    /// The key of a plan: input names, dtypes and shapes.
+    static func signature(of feeds: [String: Tensor]) -> String {
+        feeds.keys.sorted().map { "\($0):\(feeds[$0]!.dtype)\(feeds[$0]!.shape)" }.joined(separator: ";")
+    }
+
+    /// Shape inference for concrete inputs: the element type and shape of every value in the
+    /// graph (as executed, i.e. after the backend's rewrites), from the plan for `feeds`'
+    /// signature — planning it (one run) if needed.
+    public func valueTypes(for feeds: [String: Tensor]) throws -> [String: ValueType] {
+        let signature = Session.signature(of: feeds)
+        if plans[signature] == nil { _ = try run(feeds) }
+        return plans[signature]!.types
     }
 
     /// Whether a node's outputs are fixed by the input signature alone (value) or at least

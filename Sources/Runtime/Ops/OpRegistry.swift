@@ -32,7 +32,16 @@ public struct OpKey: Hashable, CustomStringConvertible {
 /// The set of known ops. Each op family registers itself in its own file
 /// (`registerXxx(into:)`); `OpRegistry.standard` lists the families.
 public final class OpRegistry {
+    /// Domain of the nodes backends write when they rewrite a graph for execution (the oneDNN
+    /// backend's `FusedConv`): they exist only inside a `Session` and are not ONNX ops.
+    public static let internalDomain = "com.seeing"
+
     private(set) var ops: [OpKey: OpDefinition] = [:]
+    /// Reverse-mode rules, registered beside each op's forward kernel.
+    private(set) var vjps: [OpKey: VJPRule] = [:]
+    /// Ops with no gradient by nature (shapes, comparisons, indices): declared explicitly so
+    /// that a missing rule is a detectable gap, not a silent zero.
+    private(set) var nonDifferentiable: Set<OpKey> = []
 
     public init() {}
 
@@ -52,6 +61,22 @@ public final class OpRegistry {
 
     public func definition(domain: String, type: String) -> OpDefinition? { ops[OpKey(domain, type)] }
 
+    public func registerVJP(_ type: String, domain: String = "", _ rule: @escaping VJPRule) {
+        let key = OpKey(domain, type)
+        precondition(vjps[key] == nil, "VJP for \(key) registered twice")
+        vjps[key] = rule
+    }
+
+    public func markNonDifferentiable(_ types: [String], domain: String = "") {
+        for t in types { nonDifferentiable.insert(OpKey(domain, t)) }
+    }
+
+    public func vjp(domain: String, type: String) -> VJPRule? { vjps[OpKey(domain, type)] }
+
+    public func isNonDifferentiable(domain: String, type: String) -> Bool {
+        nonDifferentiable.contains(OpKey(domain, type))
+    }
+
     public var allKeys: [OpKey] { ops.keys.sorted { $0.description < $1.description } }
 
     /// Every op family of the runtime.
@@ -68,6 +93,16 @@ public final class OpRegistry {
         registerNormalizationOps(into: r)
         registerMatMulOps(into: r)
         registerMiscOps(into: r)
+        registerLossOps(into: r)
+        registerUnaryMathOps(into: r)
+        registerCumulativeOps(into: r)
+        registerSortOps(into: r)
+        registerSelectionOps(into: r)
+        registerUnpoolOps(into: r)
+        registerEinsumOps(into: r)
+        registerGridSampleOps(into: r)
+        registerQuantizationOps(into: r)
+        FusedConvVJP.register(into: r)
         return r
     }()
 }

@@ -136,3 +136,12 @@ public struct ConvGeometry: Equatable, Sendable {
         outputPadding = outPad
     }
 }
+
+extension ConvGeometry {
+    /// True when every kernel tap reads the output position itself: the columns are the image.
+    public var isPointwise: Bool {
+        kernel.allSatisfy { $0 == 1 } && strides.allSatisfy { $0 == 1 }
+            && padsBegin.allSatisfy { $0 == 0 } && padsEnd.allSatisfy { $0 == 0 }
+            && inputSpatial == outputSpatial
+    }
+}

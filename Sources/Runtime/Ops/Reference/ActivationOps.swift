@@ -58,6 +58,7 @@ func registerActivationOps(into r: OpRegistry) {
     r.register("Softmax") { inputs, ctx in [try softmaxFamily(.softmax, inputs, ctx)] }
     r.register("LogSoftmax") { inputs, ctx in [try softmaxFamily(.logSoftmax, inputs, ctx)] }
     r.register("Hardmax") { inputs, ctx in [try softmaxFamily(.hardmax, inputs, ctx)] }
+    registerActivationVJPs(into: r)
 }
 
 // MARK: pointwise definitions
@@ -178,25 +179,14 @@ private struct PReluVisitor: NumericVisitor {
 
 // MARK: Softmax, LogSoftmax, Hardmax
 
-private enum SoftmaxKind { case softmax, logSoftmax, hardmax }
+enum SoftmaxKind { case softmax, logSoftmax, hardmax }
 
 /// Before opset 13 the input is coerced to 2-D at `axis` (default 1) and normalised over the
 /// flattened trailing block; from 13 on it is normalised along `axis` alone (default -1).
 /// Either way the data is viewed as [outer, n, inner] and normalised over n.
 private func softmaxFamily(_ kind: SoftmaxKind, _ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
     let x = try inputs.required(0)
-    let r = x.rank
-    let legacy = ctx.opset < 13
-    let attr = ctx.node.int("axis", default: legacy ? 1 : -1)
-    // The coerced 2-D form also accepts axis == rank (a single column).
-    let upper = legacy ? r : r - 1
-    guard attr >= -r && attr <= upper else {
-        throw RuntimeError.invalid("\(ctx.node.opType): axis \(attr) is out of range for rank \(r) (allowed \(-r)...\(upper))")
-    }
-    let axis = attr < 0 ? attr + r : attr
-    let outer = x.shape[..<axis].reduce(1, *)
-    let n = legacy ? x.shape[axis...].reduce(1, *) : x.shape[axis]
-    let inner = legacy ? 1 : x.shape[(axis + 1)...].reduce(1, *)
+    let (outer, n, inner) = try softmaxBlocks(of: x.shape, ctx)
 
     func run<T: FloatMath>(_ x: Tensor, _: T.Type) -> Tensor {
         var y = ctx.allocate(x.shape, x.dtype, zeroed: kind == .hardmax)
@@ -214,9 +204,26 @@ private func softmaxFamily(_ kind: SoftmaxKind, _ inputs: [Tensor?], _ ctx: Kern
     }
 }
 
+/// The [outer, n, inner] view of a softmax input of `shape`: normalised over n.
+private func softmaxBlocks(of shape: [Int], _ ctx: KernelContext) throws -> (outer: Int, n: Int, inner: Int) {
+    let r = shape.count
+    let legacy = ctx.opset < 13
+    let attr = ctx.node.int("axis", default: legacy ? 1 : -1)
+    // The coerced 2-D form also accepts axis == rank (a single column).
+    let upper = legacy ? r : r - 1
+    guard attr >= -r && attr <= upper else {
+        throw RuntimeError.invalid("\(ctx.node.opType): axis \(attr) is out of range for rank \(r) (allowed \(-r)...\(upper))")
+    }
+    let axis = attr < 0 ? attr + r : attr
+    let outer = shape[..<axis].reduce(1, *)
+    let n = legacy ? shape[axis...].reduce(1, *) : shape[axis]
+    let inner = legacy ? 1 : shape[(axis + 1)...].reduce(1, *)
+    return (outer, n, inner)
+}
+
 /// Normalises each of `outer` blocks of [n, inner] over n. Works a whole block row at a time
 /// (vectors of length `inner`), so memory is read contiguously for every axis.
-private func softmaxBlocks<T: FloatMath>(_ kind: SoftmaxKind, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
+func softmaxBlocks<T: FloatMath>(_ kind: SoftmaxKind, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
                                          outer: Int, n: Int, inner: Int) {
     guard n > 0 && inner > 0 else { return }
     if inner == 1 && kind != .hardmax {
@@ -281,5 +288,175 @@ private func softmaxBlocks<T: FloatMath>(_ kind: SoftmaxKind, _ x: UnsafePointer
                 for i in 0..<inner { out[i] = row[i] - s[i] }
             }
         }
+    }
+}
+
+// MARK: gradients
+
+/// Reverse-mode rules. Kinks take the one-sided derivative of the branch the forward takes
+/// (Relu'(0) = 0, Clip passes the gradient at its bounds). Hardmax is piecewise constant:
+/// no gradient.
+private func registerActivationVJPs(into r: OpRegistry) {
+    r.markNonDifferentiable(["Hardmax"])
+    r.registerVJP("Relu") { c in try c.pointwise(ReluGradient()) }
+    r.registerVJP("LeakyRelu") { c in try c.pointwise(LeakyReluGradient(alpha: Double(c.node.float("alpha", default: 0.01)))) }
+    r.registerVJP("Elu") { c in try c.pointwise(EluGradient(alpha: Double(c.node.float("alpha", default: 1)), gamma: 1)) }
+    r.registerVJP("Selu") { c in
+        try c.pointwise(EluGradient(alpha: Double(c.node.float("alpha", default: 1.67326319217681884765625)),
+                                    gamma: Double(c.node.float("gamma", default: 1.05070102214813232421875))))
+    }
+    r.registerVJP("Celu") { c in try c.pointwise(CeluGradient(alpha: Double(c.node.float("alpha", default: 1)))) }
+    r.registerVJP("ThresholdedRelu") { c in
+        try c.pointwise(ThresholdedReluGradient(alpha: Double(c.node.float("alpha", default: 1))))
+    }
+    r.registerVJP("Tanh") { c in try c.pointwise(TanhGradient()) }
+    r.registerVJP("Sigmoid") { c in try c.pointwise(SigmoidGradient()) }
+    r.registerVJP("HardSigmoid") { c in
+        try c.pointwise(HardSigmoidGradient(alpha: Double(c.node.float("alpha", default: 0.2)),
+                                            beta: Double(c.node.float("beta", default: 0.5))))
+    }
+    r.registerVJP("HardSwish") { c in try c.pointwise(HardSwishGradient()) }
+    r.registerVJP("Softplus") { c in try c.pointwise(SoftplusGradient()) }
+    r.registerVJP("Softsign") { c in try c.pointwise(SoftsignGradient()) }
+    r.registerVJP("Mish") { c in try c.pointwise(MishGradient()) }
+    r.registerVJP("Gelu") { c in
+        let approximate = c.node.string("approximate", default: "none")
+        return approximate == "tanh" ? try c.pointwise(GeluTanhGradient()) : try c.pointwise(GeluGradient())
+    }
+    // The bounds (inputs 1 and 2 from opset 11) get no gradient.
+    r.registerVJP("Clip") { c in
+        guard let x = c.inputs[0], x.dtype.isFloatingPoint else { return [nil] }
+        let lo: Double, hi: Double
+        if c.opset < 11 {
+            lo = Double(c.node.float("min", default: -.infinity))
+            hi = Double(c.node.float("max", default: .infinity))
+        } else {
+            lo = try c.inputs.optional(1).map { try scalarValue($0.converted(to: .float64), Double.self, "Clip min") } ?? -.infinity
+            hi = try c.inputs.optional(2).map { try scalarValue($0.converted(to: .float64), Double.self, "Clip max") } ?? .infinity
+        }
+        return try c.pointwise(ClipGradient(lo: lo, hi: hi)) + [nil, nil]
+    }
+    r.registerVJP("PRelu") { c in
+        let x = try c.inputs.required(0), slope = try c.inputs.required(1)
+        return [try c.broadcast(0, x, slope, PReluInputGradient()), try c.broadcast(1, x, slope, PReluSlopeGradient())]
+    }
+    r.registerVJP("Softmax") { c in [try softmaxGradient(c, log: false)] }
+    r.registerVJP("LogSoftmax") { c in [try softmaxGradient(c, log: true)] }
+}
+
+private struct ReluGradient: PointwiseGradient { func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { x > 0 ? g : 0 } }
+private struct LeakyReluGradient: PointwiseGradient {
+    let alpha: Double
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { x < 0 ? T(alpha) * g : g }
+}
+/// Elu (gamma = 1) and Selu: y = γ·α(eˣ − 1) below 0, so y' = y + γα there, γ above.
+private struct EluGradient: PointwiseGradient {
+    let alpha: Double, gamma: Double
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { x < 0 ? g * (y + T(gamma * alpha)) : g * T(gamma) }
+}
+/// y = α(e^(x/α) − 1) below 0: y' = y/α + 1.
+private struct CeluGradient: PointwiseGradient {
+    let alpha: Double
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { x < 0 ? g * (y / T(alpha) + 1) : g }
+}
+private struct ThresholdedReluGradient: PointwiseGradient {
+    let alpha: Double
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { x > T(alpha) ? g : 0 }
+}
+private struct TanhGradient: PointwiseGradient { func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { g * (1 - y * y) } }
+private struct SigmoidGradient: PointwiseGradient { func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { g * y * (1 - y) } }
+private struct HardSigmoidGradient: PointwiseGradient {
+    let alpha: Double, beta: Double
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T {
+        let v = T(alpha) * x + T(beta)
+        return v > 0 && v < 1 ? T(alpha) * g : 0
+    }
+}
+/// y = x·clamp(x/6 + 1/2, 0, 1): 0 below −3, 1 above 3, (2x + 3)/6 between.
+private struct HardSwishGradient: PointwiseGradient {
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { x < -3 ? 0 : (x > 3 ? g : g * (2 * x + 3) / 6) }
+}
+private struct SoftplusGradient: PointwiseGradient { func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { g * sigmoid(x) } }
+private struct SoftsignGradient: PointwiseGradient {
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T {
+        let d = 1 + x.magnitude
+        return g / (d * d)
+    }
+}
+/// y = x·tanh(softplus x): y' = tanh(sp) + x·(1 − tanh²(sp))·σ(x).
+private struct MishGradient: PointwiseGradient {
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T {
+        let t = T.hyperbolicTangent(softplus(x))
+        return g * (t + x * (1 - t * t) * sigmoid(x))
+    }
+}
+/// y = x·Φ(x): y' = Φ(x) + x·φ(x).
+private struct GeluGradient: PointwiseGradient {
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T {
+        let cdf = (1 + T.errorFunction(x * T(0.70710678118654752440))) / 2
+        let pdf = T.exponential(-x * x / 2) * T(0.39894228040143267794)
+        return g * (cdf + x * pdf)
+    }
+}
+/// y = x(1 + tanh u)/2 with u = k(x + c·x³): y' = (1 + tanh u)/2 + x(1 − tanh² u)·u'/2.
+private struct GeluTanhGradient: PointwiseGradient {
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T {
+        let k = T(0.79788456080286535588), c = T(0.044715)
+        let x2 = x * x
+        let t = T.hyperbolicTangent(k * x * (1 + c * x2))
+        let du = k * (1 + 3 * c * x2)
+        let dt = (1 - t * t) * du
+        return g * ((1 + t) + x * dt) / 2
+    }
+}
+private struct ClipGradient: PointwiseGradient {
+    let lo: Double, hi: Double
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { x >= T(lo) && x <= T(hi) ? g : 0 }
+}
+private struct PReluInputGradient: BroadcastGradient {
+    func callAsFunction<T: FloatMath>(_ x: T, _ slope: T, _ g: T) -> T { x < 0 ? g * slope : g }
+}
+private struct PReluSlopeGradient: BroadcastGradient {
+    func callAsFunction<T: FloatMath>(_ x: T, _ slope: T, _ g: T) -> T { x < 0 ? g * x : 0 }
+}
+
+/// Softmax: dx = y ⊙ (g − Σ g·y); LogSoftmax: dx = g − eʸ ⊙ Σ g; sums over each block's n.
+private func softmaxGradient(_ c: VJPContext, log: Bool) throws -> Tensor? {
+    guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint, let y = c.outputs.first ?? nil else { return nil }
+    let (outer, n, inner) = try softmaxBlocks(of: x.shape, c.kernelContext)
+    return try SoftmaxGradient(outer: outer, n: n, inner: inner, log: log).run([y, try c.outputGrad(0)], as: x.dtype)
+}
+
+private struct SoftmaxGradient: FloatComputation {
+    let outer: Int, n: Int, inner: Int, log: Bool
+    func compute<T: FloatMath>(_ ts: [Tensor], _: T.Type) throws -> Tensor {
+        let (y, g) = (ts[0], ts[1])
+        var out = Tensor(zeros: y.shape, dtype: T.dtype)
+        guard n > 0 && inner > 0 else { return out }
+        var sums = [T](repeating: 0, count: inner)
+        y.withElements(T.self) { py in
+            g.withElements(T.self) { pg in
+                out.withMutableElements(T.self) { po in
+                    sums.withUnsafeMutableBufferPointer { s in
+                        for o in 0..<outer {
+                            let base = o * n * inner
+                            for i in 0..<inner { s[i] = 0 }
+                            // Block rows of length `inner`, read contiguously.
+                            for k in 0..<n {
+                                let row = base + k * inner
+                                if log { for i in 0..<inner { s[i] += pg[row + i] } }
+                                else { for i in 0..<inner { s[i] += pg[row + i] * py[row + i] } }
+                            }
+                            for k in 0..<n {
+                                let row = base + k * inner
+                                if log { for i in 0..<inner { po[row + i] = pg[row + i] - T.exponential(py[row + i]) * s[i] } }
+                                else { for i in 0..<inner { po[row + i] = py[row + i] * (pg[row + i] - s[i]) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
     }
 }

@@ -23,6 +23,19 @@ func registerConvOps(into r: OpRegistry) {
                              try zeroPointCentered(w, inputs.optional(3), axis: 0, "w"), nil, geo, ctx)
         return [y.converted(to: .int32)]
     }
+
+    r.registerVJP("Conv") { c in try convolutionVJP(c, transposed: false) }
+    r.registerVJP("ConvTranspose") { c in try convolutionVJP(c, transposed: true) }
+    r.markNonDifferentiable(["ConvInteger"])
+}
+
+/// [dX, dW, dB] of a Conv or ConvTranspose node (`ConvGradients`).
+func convolutionVJP(_ c: VJPContext, transposed: Bool) throws -> [Tensor?] {
+    let x = try c.inputs.required(0), w = try c.inputs.required(1, "weight")
+    let geo = try ConvGeometry(node: c.node, input: x.shape, weight: w.shape, transposed: transposed)
+    let g = try ConvGradients.compute(x: x, w: w, dy: try c.outputGrad(0), geo: geo, wantX: c.needs(0), wantW: c.needs(1),
+                                      wantB: c.needs(2) && c.inputs.optional(2) != nil, c.kernelContext)
+    return [g.x, g.w, g.b]
 }
 
 /// Checks element types and the bias shape, then dispatches on the element type.
@@ -45,7 +58,7 @@ private func runConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: ConvGeometry
     }
 }
 
-private func convolve<T: BLASFloat>(_: T.Type, _ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: ConvGeometry,
+func convolve<T: BLASFloat>(_: T.Type, _ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: ConvGeometry,
                                     _ ctx: KernelContext) throws -> Tensor {
     var y = ctx.allocate(geo.outputShape, x.dtype, zeroed: b == nil)
     let outPerImage = geo.outChannels * geo.outputSpatialSize
@@ -75,20 +88,13 @@ private func convolve<T: BLASFloat>(_: T.Type, _ x: Tensor, _ w: Tensor, _ b: Te
     return y
 }
 
-/// True when every kernel tap reads the output position itself: the columns are the image.
-private func isPointwise(_ g: ConvGeometry) -> Bool {
-    g.kernel.allSatisfy { $0 == 1 } && g.strides.allSatisfy { $0 == 1 }
-        && g.padsBegin.allSatisfy { $0 == 0 } && g.padsEnd.allSatisfy { $0 == 0 }
-        && g.inputSpatial == g.outputSpatial
-}
-
 /// y[n, g·Mg + m, :] += W_g[m, :] · im2col(x[n, g·Cg…])
 private func forwardConvolve<T: BLASFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
                                            _ geo: ConvGeometry) throws {
     let cg = geo.inChannelsPerGroup, mg = geo.outChannelsPerGroup
     let rows = cg * geo.kernelSize
     let inPlane = geo.inputSpatialSize, outPlane = geo.outputSpatialSize
-    let pointwise = isPointwise(geo)
+    let pointwise = geo.isPointwise
     let windows = ConvWindows(conv: geo)
     let col = UnsafeMutablePointer<T>.allocate(capacity: pointwise ? 0 : rows * outPlane)
     defer { col.deallocate() }
@@ -108,7 +114,7 @@ private func transposedConvolve<T: BLASFloat>(_ x: UnsafePointer<T>, _ w: Unsafe
     let cg = geo.inChannelsPerGroup, mg = geo.outChannelsPerGroup
     let rows = mg * geo.kernelSize
     let inPlane = geo.inputSpatialSize, outPlane = geo.outputSpatialSize
-    let pointwise = isPointwise(geo)
+    let pointwise = geo.isPointwise
     let windows = ConvWindows(transposed: geo)
     let col = UnsafeMutablePointer<T>.allocate(capacity: pointwise ? 0 : rows * inPlane)
     defer { col.deallocate() }

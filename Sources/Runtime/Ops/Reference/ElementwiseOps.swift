@@ -73,6 +73,7 @@ func registerElementwiseOps(into r: OpRegistry) {
     }
     // Opset 15: the target type is that of the second input (whose values are not read).
     r.register("CastLike") { inputs, ctx in [try castTensor(inputs.required(0), to: inputs.required(1).dtype, ctx)] }
+    registerElementwiseVJPs(into: r)
 }
 
 private func checkSameType(_ ts: [Tensor], _ ctx: KernelContext) throws {
@@ -460,4 +461,183 @@ private struct CastFromInteger<S: FixedWidthInteger & TensorElement>: NumericVis
     func integer<D: FixedWidthInteger & TensorElement>(_: D.Type) throws -> Tensor {
         convertElements(x, ctx, D.dtype, S.self, D.self) { D(truncatingIfNeeded: $0) }
     }
+}
+
+// MARK: gradients
+
+/// Reverse-mode rules. Integer operands get no gradient; comparisons, logic, rounding, Sign,
+/// Mod and BitShift have none by nature (zero almost everywhere, or integer-valued).
+private func registerElementwiseVJPs(into r: OpRegistry) {
+    r.markNonDifferentiable(["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor",
+                             "IsNaN", "IsInf", "Floor", "Ceil", "Round", "Sign", "Mod", "BitShift"])
+
+    r.registerVJP("Add") { c in [try c.floatGrad(0), try c.floatGrad(1)] }
+    r.registerVJP("Sub") { c in
+        let a = try c.inputs.required(0), b = try c.inputs.required(1)
+        return [try c.floatGrad(0), try c.broadcast(1, a, b, NegatedGradient())]
+    }
+    r.registerVJP("Mul") { c in
+        let a = try c.inputs.required(0), b = try c.inputs.required(1)
+        return [try c.broadcast(0, a, b, TimesOther()), try c.broadcast(1, b, a, TimesOther())]
+    }
+    r.registerVJP("Div") { c in
+        let a = try c.inputs.required(0), b = try c.inputs.required(1)
+        return [try c.broadcast(0, a, b, DividendGradient()), try c.broadcast(1, a, b, DivisorGradient())]
+    }
+    r.registerVJP("Pow") { c in
+        let x = try c.inputs.required(0), y = try c.inputs.required(1)
+        guard x.dtype.isFloatingPoint else { return [nil, nil] }
+        // An integer exponent has no gradient, but the base's uses its value.
+        let e = y.dtype == x.dtype ? y : y.converted(to: x.dtype)
+        return [try c.broadcast(0, x, e, BaseGradient()), try c.broadcast(1, x, y, ExponentGradient())]
+    }
+
+    r.registerVJP("Sqrt") { c in try c.pointwise(SqrtGradient()) }
+    r.registerVJP("Exp") { c in try c.pointwise(ExpGradient()) }
+    r.registerVJP("Log") { c in try c.pointwise(LogGradient()) }
+    r.registerVJP("Neg") { c in try c.pointwise(NegGradient()) }
+    r.registerVJP("Abs") { c in try c.pointwise(AbsGradient()) }
+    r.registerVJP("Reciprocal") { c in try c.pointwise(ReciprocalGradient()) }
+    r.registerVJP("Erf") { c in try c.pointwise(ErfGradient()) }
+
+    r.registerVJP("Sum") { c in try c.inputs.indices.map { try c.floatGrad($0) } }
+    r.registerVJP("Mean") { c in
+        let n = Double(c.inputs.compactMap { $0 }.count)
+        return try c.inputs.indices.map { i in
+            guard let g = try c.floatGrad(i) else { return nil }
+            return try ScaledGradient(factor: 1 / n).run([g], as: g.dtype)
+        }
+    }
+    r.registerVJP("Max") { c in try extremumGradients(c) }
+    r.registerVJP("Min") { c in try extremumGradients(c) }
+
+    r.registerVJP("Where") { c in
+        let cond = try c.inputs.required(0)
+        return [nil, try c.needs(1) ? whereGradient(c, cond, taken: true, input: 1) : nil,
+                try c.needs(2) ? whereGradient(c, cond, taken: false, input: 2) : nil]
+    }
+    // Float ↔ float casts pass the gradient back in the source type; other casts have none.
+    r.registerVJP("Cast") { c in [try castBack(c)] }
+    r.registerVJP("CastLike") { c in [try castBack(c), nil] }
+}
+
+extension VJPContext {
+    /// The output gradient, unchanged (at the output shape), for floating input `i`.
+    fileprivate func floatGrad(_ i: Int) throws -> Tensor? {
+        guard needs(i), let x = inputs[i], x.dtype.isFloatingPoint else { return nil }
+        return try outputGrad(0)
+    }
+}
+
+private struct NegatedGradient: BroadcastGradient { func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { -g } }
+/// d(a·b)/da = b (called with the operands swapped for b).
+private struct TimesOther: BroadcastGradient { func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { g * b } }
+private struct DividendGradient: BroadcastGradient { func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { g / b } }
+private struct DivisorGradient: BroadcastGradient { func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { -g * a / (b * b) } }
+private struct BaseGradient: BroadcastGradient {
+    func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { g * b * T.power(a, b - 1) }
+}
+/// d(a^b)/db = a^b·log a, taken as 0 where a ≤ 0 (log undefined; a^b is then constant in b or not real).
+private struct ExponentGradient: BroadcastGradient {
+    func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { a > 0 ? g * T.power(a, b) * T.logarithm(a) : 0 }
+}
+
+private struct SqrtGradient: PointwiseGradient { func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { g / (2 * y) } }
+private struct ExpGradient: PointwiseGradient { func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { g * y } }
+private struct LogGradient: PointwiseGradient { func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { g / x } }
+private struct NegGradient: PointwiseGradient { func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { -g } }
+/// Subgradient 0 at x = 0.
+private struct AbsGradient: PointwiseGradient {
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { x > 0 ? g : (x < 0 ? -g : 0) }
+}
+private struct ReciprocalGradient: PointwiseGradient { func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { -g * y * y } }
+/// erf'(x) = 2/√π · e^(−x²).
+private struct ErfGradient: PointwiseGradient {
+    func callAsFunction<T: FloatMath>(_ x: T, _ y: T, _ g: T) -> T { g * T(1.12837916709551257390) * T.exponential(-x * x) }
+}
+
+/// g · factor.
+private struct ScaledGradient: FloatComputation {
+    let factor: Double
+    func compute<T: FloatMath>(_ ts: [Tensor], _: T.Type) throws -> Tensor {
+        var out = ts[0]
+        let f = T(factor)
+        out.withUnsafeMutableBufferPointer(as: T.self) { p in for i in p.indices { p[i] *= f } }
+        return out
+    }
+}
+
+/// Max/Min: each output element's gradient goes to the first input (in input order) that
+/// attains it; tied inputs after it get none. NaN outputs go to the first NaN input.
+private func extremumGradients(_ c: VJPContext) throws -> [Tensor?] {
+    let xs = try c.inputs.indices.map { try c.inputs.required($0) }
+    guard let y = c.outputs.first ?? nil else { throw RuntimeError.invalid("\(c.node.opType) has no forward output") }
+    let g = try c.outputGrad(0)
+    return try xs.indices.map { k in
+        guard c.needs(k), xs[k].dtype.isFloatingPoint else { return nil }
+        return try ExtremumGradient(k: k).run([y, g] + xs[...k], as: xs[k].dtype)
+    }
+}
+
+/// ts = [y, g, x0, …, xk]: g where xk attains y and no earlier input does.
+private struct ExtremumGradient: FloatComputation {
+    let k: Int
+    func compute<T: FloatMath>(_ ts: [Tensor], _: T.Type) throws -> Tensor {
+        let y = ts[0], g = ts[1], xs = Array(ts[2...])
+        let bc = Broadcast(iterating: y.shape, strides: xs.map { Broadcast.strides(of: $0.shape, in: y.shape) })
+        var out = Tensor(zeros: y.shape, dtype: T.dtype)
+        let n = bc.rowLength
+        let rowStrides = xs.indices.map { bc.rowStride($0) }
+        let px = xs.map { UnsafePointer($0.storage.data.assumingMemoryBound(to: T.self)) }
+        @inline(__always) func same(_ a: T, _ b: T) -> Bool { a == b || (a.isNaN && b.isNaN) }
+        withExtendedLifetime(xs) {
+            y.withElements(T.self) { py in
+                g.withElements(T.self) { pg in
+                    out.withMutableElements(T.self) { po in
+                        bc.forEachRow { dense, off in
+                            for j in 0..<n {
+                                let v = py[dense + j]
+                                guard same(px[k][off[k] + j * rowStrides[k]], v) else { continue }
+                                var earlier = false
+                                for e in 0..<k where same(px[e][off[e] + j * rowStrides[e]], v) { earlier = true; break }
+                                if !earlier { po[dense + j] = pg[dense + j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Where: the output gradient where the condition selects input `input` (X when `taken`),
+/// zero elsewhere, at the output's shape.
+private func whereGradient(_ c: VJPContext, _ cond: Tensor, taken: Bool, input: Int) throws -> Tensor? {
+    guard let x = c.inputs[input], x.dtype.isFloatingPoint else { return nil }
+    return try WhereGradient(cond: cond, taken: taken).run([try c.outputGrad(0)], as: x.dtype)
+}
+
+private struct WhereGradient: FloatComputation {
+    let cond: Tensor, taken: Bool
+    func compute<T: FloatMath>(_ ts: [Tensor], _: T.Type) throws -> Tensor {
+        let g = ts[0]
+        let bc = try Broadcast([cond.shape, g.shape])
+        guard bc.shape == g.shape else { throw RuntimeError.invalid("Where: condition \(cond.shape) does not broadcast to the output \(g.shape)") }
+        var out = Tensor(zeros: g.shape, dtype: T.dtype)
+        let keep: UInt8 = taken ? 1 : 0
+        cond.withElements(UInt8.self) { pc in
+            g.withElements(T.self) { pg in
+                out.withMutableElements(T.self) { po in broadcastLoop(bc, pc, pg, po) { ($0 != 0 ? 1 : 0) == keep ? $1 : 0 } }
+            }
+        }
+        return out
+    }
+}
+
+private func castBack(_ c: VJPContext) throws -> Tensor? {
+    guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint else { return nil }
+    let g = try c.outputGrad(0)
+    guard g.dtype.isFloatingPoint else { return nil }
+    return try castTensor(g, to: x.dtype, c.kernelContext)
 }

@@ -13,6 +13,7 @@ func registerIndexingOps(into r: OpRegistry) {
     r.register("ScatterND") { inputs, ctx in try [scatterND(inputs, ctx)] }
     r.register("OneHot") { inputs, ctx in try [oneHot(inputs, ctx)] }
     r.register("Trilu") { inputs, ctx in try [trilu(inputs, ctx)] }
+    registerIndexingVJPs(into: r)
 }
 
 /// Start and element count along one axis after ONNX Slice clamping.
@@ -35,6 +36,13 @@ private func sliceRange(start: Int, end: Int, step: Int, dim: Int) -> (start: In
 
 private func slice(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
     let x = try inputs.required(0)
+    let v = try sliceView(x.shape, inputs, ctx)
+    return try DataMovement.materialize(x, viewShape: v.shape, viewStrides: v.strides, offset: v.offset, ctx)
+}
+
+/// The slice as a strided view of the input: shape, element strides (negative for negative
+/// steps) and the offset of its first element.
+private func sliceView(_ xShape: [Int], _ inputs: [Tensor?], _ ctx: KernelContext) throws -> (shape: [Int], strides: [Int], offset: Int) {
     let starts: [Int], ends: [Int], axesGiven: [Int]?, steps: [Int]?
     if ctx.opset < 10 {
         guard let s = ctx.node.ints("starts"), let e = ctx.node.ints("ends") else {
@@ -47,22 +55,22 @@ private func slice(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
         axesGiven = inputs.optional(3)?.ints
         steps = inputs.optional(4)?.ints
     }
-    let axes = try DataMovement.axes(axesGiven ?? Array(0..<starts.count), rank: x.rank)
+    let axes = try DataMovement.axes(axesGiven ?? Array(0..<starts.count), rank: xShape.count)
     guard ends.count == starts.count, axes.count == starts.count, steps.map({ $0.count == starts.count }) ?? true else {
         throw RuntimeError.invalid("starts \(starts), ends \(ends), axes \(axesGiven ?? []) and steps \(steps ?? []) must have equal lengths")
     }
-    let st = Tensor.strides(of: x.shape)
-    var shape = x.shape, strides = st, offset = 0
+    let st = Tensor.strides(of: xShape)
+    var shape = xShape, strides = st, offset = 0
     for (i, a) in axes.enumerated() {
         let step = steps?[i] ?? 1
         guard step != 0 else { throw RuntimeError.invalid("slice step for axis \(a) must not be 0") }
-        let (s, n) = sliceRange(start: starts[i], end: ends[i], step: step, dim: x.shape[a])
+        let (s, n) = sliceRange(start: starts[i], end: ends[i], step: step, dim: xShape[a])
         shape[a] = n
         // With two or more elements |step| < dim, so this cannot overflow.
         strides[a] = n > 1 ? st[a] * step : 0
         offset += n > 0 ? s * st[a] : 0
     }
-    return try DataMovement.materialize(x, viewShape: shape, viewStrides: strides, offset: offset, ctx)
+    return (shape, strides, offset)
 }
 
 /// Index values as Int, negative ones wrapped, all checked against `dim`.
@@ -380,4 +388,119 @@ private func trilu(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
         }
     }
     return out
+}
+
+// MARK: gradients
+
+/// Reverse-mode rules: selections scatter the gradient back to the positions they read
+/// (adding where an index repeats); scatters split it between data (positions not
+/// overwritten) and updates. Index, shape and OneHot inputs get none.
+private func registerIndexingVJPs(into r: OpRegistry) {
+    r.markNonDifferentiable(["OneHot"])
+    r.registerVJP("Slice") { c in
+        guard c.needs(0), let x = c.inputs[0] else { return [nil] }
+        let v = try sliceView(x.shape, c.inputs, c.kernelContext)
+        let g = try c.outputGrad(0).plain()
+        let dx = Tensor(zeros: x.shape, dtype: x.dtype)
+        // Slice positions are distinct: a strided copy into zeros, negative steps included.
+        DataMovement.stridedCopy(shape: v.shape, src: g.storage.data, srcOffset: 0, srcStrides: Tensor.strides(of: v.shape),
+                                 dst: dx.storage.data, dstOffset: v.offset, dstStrides: v.strides, elementSize: try DataMovement.elementSize(x))
+        return [dx]
+    }
+    r.registerVJP("Gather") { c in
+        guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint else { return [nil, nil] }
+        let indices = try c.inputs.required(1, "indices input")
+        let axis = try DataMovement.axis(c.node.int("axis", default: 0), rank: x.rank)
+        let idx = try indexValues(indices, dim: x.shape[axis], "indices")
+        let outer = x.shape[..<axis].reduce(1, *), inner = x.shape[(axis + 1)...].reduce(1, *)
+        var rows: [Int] = []
+        rows.reserveCapacity(outer * idx.count)
+        for o in 0..<outer { for i in idx { rows.append((o * x.shape[axis] + i) * inner) } }
+        return [try ScatterAddRows(shape: x.shape, rows: rows, length: inner).run([try c.outputGrad(0)], as: x.dtype), nil]
+    }
+    r.registerVJP("GatherElements") { c in
+        guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint else { return [nil, nil] }
+        let indices = try c.inputs.required(1, "indices input")
+        let axis = try DataMovement.axis(c.node.int("axis", default: 0), rank: x.rank)
+        let values = try indexValues(indices, dim: x.shape[axis], "indices")
+        let offsets = try elementOffsets(data: x.shape, indexShape: indices.shape, values: values, axis: axis)
+        return [try ScatterAddRows(shape: x.shape, rows: offsets, length: 1).run([try c.outputGrad(0)], as: x.dtype), nil]
+    }
+    r.registerVJP("GatherND") { c in
+        guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint else { return [nil, nil] }
+        let indices = try c.inputs.required(1, "indices input")
+        let (offsets, slice) = try ndOffsets(data: x.shape, indices: indices, batchDims: c.node.int("batch_dims", default: 0))
+        return [try ScatterAddRows(shape: x.shape, rows: offsets, length: slice).run([try c.outputGrad(0)], as: x.dtype), nil]
+    }
+    for op in ["Scatter", "ScatterElements"] {
+        r.registerVJP(op) { c in
+            let x = try c.inputs.required(0), indices = try c.inputs.required(1, "indices input")
+            let axis = try DataMovement.axis(c.node.int("axis", default: 0), rank: x.rank)
+            let values = try indexValues(indices, dim: x.shape[axis], "indices")
+            let offsets = try elementOffsets(data: x.shape, indexShape: indices.shape, values: values, axis: axis)
+            return try scatterGradients(c, offsets: offsets, length: 1)
+        }
+    }
+    r.registerVJP("ScatterND") { c in
+        let x = try c.inputs.required(0), indices = try c.inputs.required(1, "indices input")
+        let (offsets, slice) = try ndOffsets(data: x.shape, indices: indices, batchDims: 0)
+        return try scatterGradients(c, offsets: offsets, length: slice)
+    }
+    // Trilu is linear and keeps the same triangle of its gradient.
+    r.registerVJP("Trilu") { c in
+        guard c.needs(0) else { return [nil, nil] }
+        return [try trilu([try c.outputGrad(0), c.inputs.optional(1)], c.kernelContext), nil]
+    }
+}
+
+/// Data and updates gradients of ScatterElements/ScatterND, whose update rows of `length`
+/// elements land at `offsets`. reduction none: overwritten data positions get no gradient
+/// and every update gets its position's (with repeated indices, whose winner ONNX leaves
+/// undefined, each of them does); add: data passes it through. mul/max/min are refused.
+private func scatterGradients(_ c: VJPContext, offsets: [Int], length: Int) throws -> [Tensor?] {
+    let x = try c.inputs.required(0)
+    let reduction = try scatterReduction(c.kernelContext)
+    guard reduction == .none || reduction == .add else {
+        throw RuntimeError.unsupported("\(c.node.opType) with reduction '\(reduction.rawValue)' has no gradient rule")
+    }
+    let g = try c.outputGrad(0).plain()
+    let es = try DataMovement.elementSize(g)
+    var dx: Tensor? = nil, du: Tensor? = nil
+    if c.needs(0) && x.dtype.isFloatingPoint {
+        var d = g.plain()
+        d.makeUnique()
+        if reduction == .none { for off in offsets { memset(d.storage.data + off * es, 0, length * es) } }
+        dx = d
+    }
+    if c.needs(2), let u = c.inputs.optional(2), u.dtype.isFloatingPoint {
+        var d = Tensor(zeros: u.shape, dtype: g.dtype)
+        d.makeUnique()
+        for (t, off) in offsets.enumerated() {
+            (d.storage.data + t * length * es).copyMemory(from: g.storage.data + off * es, byteCount: length * es)
+        }
+        du = d
+    }
+    return [dx, nil, du]
+}
+
+/// Zeros of `shape` with out[rows[t] + s] += g[t·length + s]: the adjoint of reading rows
+/// of `length` elements at `rows` (in order) from a tensor of `shape`.
+private struct ScatterAddRows: FloatComputation {
+    let shape: [Int], rows: [Int], length: Int
+    func compute<T: FloatMath>(_ ts: [Tensor], _: T.Type) throws -> Tensor {
+        let g = ts[0]
+        guard g.count == rows.count * length else {
+            throw RuntimeError.invalid("gradient of shape \(g.shape) does not match \(rows.count) rows of \(length)")
+        }
+        var out = Tensor(zeros: shape, dtype: T.dtype)
+        g.withElements(T.self) { pg in
+            out.withMutableElements(T.self) { po in
+                for (t, r) in rows.enumerated() {
+                    let d = po + r, s = pg + t * length
+                    for k in 0..<length { d[k] += s[k] }
+                }
+            }
+        }
+        return out
+    }
 }

@@ -52,9 +52,21 @@ func registerMatMulOps(into r: OpRegistry) {
         default: throw RuntimeError.dtype("Gemm supports float16, bfloat16, float32, float64, int32, int64, uint32 and uint64, got \(a.dtype)")
         }
     }
+
+    r.registerVJP("MatMul") { c in
+        let (da, db) = try MatMulGradients.ofMatMul(a: try c.inputs.required(0), b: try c.inputs.required(1), dy: try c.outputGrad(0),
+                                                    wantA: c.needs(0), wantB: c.needs(1), c.kernelContext)
+        return [da, db]
+    }
+    r.registerVJP("Gemm") { c in
+        try MatMulGradients.ofGemm(a: try c.inputs.required(0), b: try c.inputs.required(1), c: c.inputs.optional(2),
+                                   dy: try c.outputGrad(0), alpha: Double(c.node.float("alpha", default: 1)),
+                                   beta: Double(c.node.float("beta", default: 1)), want: (0..<3).map(c.needs), c.kernelContext)
+    }
+    r.markNonDifferentiable(["MatMulInteger"])
 }
 
-private func matmul<T: BLASFloat>(_: T.Type, _ a: Tensor, _ b: Tensor, _ geo: MatMulGeometry, _ ctx: KernelContext) throws -> Tensor {
+func matmul<T: BLASFloat>(_: T.Type, _ a: Tensor, _ b: Tensor, _ geo: MatMulGeometry, _ ctx: KernelContext) throws -> Tensor {
     var y = ctx.allocate(geo.outputShape, a.dtype, zeroed: false)
     let (m, k, n) = (geo.m, geo.k, geo.n)
     try a.withUnsafeBufferPointer(as: T.self) { ab in

@@ -70,18 +70,35 @@ func registerNormalizationOps(into r: OpRegistry) {
         let axes = try normalizedAxes(ctx.node.ints("axes") ?? [0, 2, 3], rank: x.rank)
         return [try inFloat(x, "MeanVarianceNormalization") { t in meanVarianceNormalize(t, axes: axes) }]
     }
+
+    r.registerVJP("BatchNormalization", NormalizationGradients.batchNorm)
+    r.registerVJP("InstanceNormalization", NormalizationGradients.instanceNorm)
+    r.registerVJP("LayerNormalization", NormalizationGradients.layerNorm)
+    r.registerVJP("LRN", NormalizationGradients.lrn)
 }
 
 // MARK: BatchNormalization
+
+/// How a BatchNormalization node normalizes, shared with its gradient rule.
+enum BatchNormMode {
+    /// Batch statistics: `training_mode` from opset 14, any extra output before.
+    static func training(_ node: Node, opset: Int) -> Bool {
+        opset >= 14 ? node.int("training_mode", default: 0) != 0 : node.outputs.dropFirst().contains { !$0.isEmpty }
+    }
+
+    /// Parameter groups per sample: the channels, or with opset 7–8 `spatial = 0` every
+    /// (channel, position).
+    static func groups(_ node: Node, opset: Int, shape: [Int]) -> Int {
+        opset >= 9 || node.int("spatial", default: 1) != 0 ? shape[1] : shape[1...].reduce(1, *)
+    }
+}
 
 private func batchNormalization(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> [Tensor] {
     let x = try inputs.required(0)
     guard x.rank >= 2 else { throw RuntimeError.invalid("input must have rank >= 2 ([N, C, …]), got shape \(x.shape)") }
     let node = ctx.node
-    // Opset 7–8 `spatial = 0`: parameters per (channel, position) rather than per channel.
-    let spatial = ctx.opset >= 9 || node.int("spatial", default: 1) != 0
     let n = x.shape[0]
-    let groups = spatial ? x.shape[1] : x.shape[1...].reduce(1, *)
+    let groups = BatchNormMode.groups(node, opset: ctx.opset, shape: x.shape)
     let plane = x.count / max(n * groups, 1)
     let scale = try channelParameter(inputs, 1, "scale", count: groups)
     let bias = try channelParameter(inputs, 2, "B", count: groups)
@@ -89,8 +106,7 @@ private func batchNormalization(_ inputs: [Tensor?], _ ctx: KernelContext) throw
     let inputVar = try channelParameter(inputs, 4, "var", count: groups)
     let eps = Double(node.float("epsilon", default: 1e-5))
     let momentum = Double(node.float("momentum", default: 0.9))
-    let extraOutputs = node.outputs.dropFirst().contains { !$0.isEmpty }
-    let training = ctx.opset >= 14 ? node.int("training_mode", default: 0) != 0 : extraOutputs
+    let training = BatchNormMode.training(node, opset: ctx.opset)
 
     var mean = inputMean, variance = inputVar
     let out = try inFloat(x, "BatchNormalization") { t in
@@ -292,7 +308,7 @@ private func applyAffine<T: BinaryFloatingPoint & TensorElement>(_: T.Type, _ x:
 }
 
 /// A per-channel parameter input as doubles, checked to hold `count` values.
-private func channelParameter(_ inputs: [Tensor?], _ i: Int, _ name: String, count: Int) throws -> [Double] {
+func channelParameter(_ inputs: [Tensor?], _ i: Int, _ name: String, count: Int) throws -> [Double] {
     let t = try inputs.required(i, name)
     guard t.dtype.isFloatingPoint else { throw RuntimeError.dtype("\(name) must be floating point, got \(t.dtype)") }
     guard t.count == count else {
@@ -302,7 +318,7 @@ private func channelParameter(_ inputs: [Tensor?], _ i: Int, _ name: String, cou
 }
 
 /// A parameter unidirectionally broadcast to `target` (trailing-aligned), flattened.
-private func broadcastParameter(_ t: Tensor, _ name: String, to target: [Int]) throws -> [Double] {
+func broadcastParameter(_ t: Tensor, _ name: String, to target: [Int]) throws -> [Double] {
     guard t.rank <= target.count else {
         throw RuntimeError.invalid("\(name) of shape \(t.shape) cannot broadcast to the normalized shape \(target)")
     }
@@ -324,7 +340,7 @@ private func broadcastParameter(_ t: Tensor, _ name: String, to target: [Int]) t
 }
 
 /// Negative axes counted from the end, checked against the rank.
-private func normalizedAxes(_ axes: [Int], rank: Int) throws -> [Int] {
+func normalizedAxes(_ axes: [Int], rank: Int) throws -> [Int] {
     try axes.map { a in
         let v = a < 0 ? a + rank : a
         guard v >= 0 && v < rank else { throw RuntimeError.invalid("axis \(a) is out of range for rank \(rank)") }

@@ -83,6 +83,23 @@ func registerPoolOps(into r: OpRegistry) {
             lpRoot(&y, p)
         }
     }
+
+    r.registerVJP("MaxPool") { c in
+        let x = try c.inputs.required(0)
+        return [try PoolGradients.compute(.max(try PoolGeometry(node: c.node, input: x.shape)), x: x, dy: try c.outputGrad(0), c.kernelContext)]
+    }
+    r.registerVJP("AveragePool") { c in
+        let x = try c.inputs.required(0)
+        let kind = PoolGradients.Kind.average(try PoolGeometry(node: c.node, input: x.shape),
+                                              includePad: c.node.int("count_include_pad", default: 0) != 0)
+        return [try PoolGradients.compute(kind, x: x, dy: try c.outputGrad(0), c.kernelContext)]
+    }
+    r.registerVJP("GlobalMaxPool") { c in
+        [try PoolGradients.compute(.globalMax, x: try c.inputs.required(0), dy: try c.outputGrad(0), c.kernelContext)]
+    }
+    r.registerVJP("GlobalAveragePool") { c in
+        [try PoolGradients.compute(.globalAverage, x: try c.inputs.required(0), dy: try c.outputGrad(0), c.kernelContext)]
+    }
 }
 
 private func pool<R: WindowReducer>(_: R.Type, _ x: Tensor, _ y: inout Tensor, _ w: PoolWindows, _ planes: Int,

@@ -147,3 +147,41 @@ struct SumReducer<T: BinaryFloatingPoint>: WindowReducer {
     @inline(__always) mutating func add(_ v: T, at index: Int) { sum += v }
     @inline(__always) func finish(valid: Int, padded: Int) -> T { sum }
 }
+
+extension PoolWindows {
+    /// The adjoint of averaging `reduce`: every tap of a window receives dy[window] / count,
+    /// the count being the taps inside the input, or inside the padded extent with
+    /// `includePad` (AveragePool count_include_pad). `dx` must start zeroed.
+    func spreadAverage<T: BinaryFloatingPoint>(_ dy: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, planes: Int,
+                                              includePad: Bool) {
+        let inPlane = inputPlane, outPlane = outputPlane
+        let inH = input[1], inW = input[2]
+        first[0].withUnsafeBufferPointer { fd in first[1].withUnsafeBufferPointer { fh in first[2].withUnsafeBufferPointer { fw in
+        taps[0].withUnsafeBufferPointer { td in taps[1].withUnsafeBufferPointer { th in taps[2].withUnsafeBufferPointer { tw in
+        padded[0].withUnsafeBufferPointer { pd in padded[1].withUnsafeBufferPointer { ph in padded[2].withUnsafeBufferPointer { pw in
+            for plane in 0..<planes {
+                let xp = dx + plane * inPlane
+                var out = plane * outPlane
+                for od in 0..<output[0] {
+                    for oh in 0..<output[1] {
+                        for ow in 0..<output[2] {
+                            let valid = (fd[od + 1] - fd[od]) * (fh[oh + 1] - fh[oh]) * (fw[ow + 1] - fw[ow])
+                            let count = includePad ? pd[od] * ph[oh] * pw[ow] : valid
+                            if count > 0 {
+                                let g = dy[out] / T(count)
+                                for i in fd[od]..<fd[od + 1] {
+                                    let zd = td[i] * inH
+                                    for j in fh[oh]..<fh[oh + 1] {
+                                        let zh = (zd + th[j]) * inW
+                                        for k in fw[ow]..<fw[ow + 1] { xp[zh + tw[k]] += g }
+                                    }
+                                }
+                            }
+                            out += 1
+                        }
+                    }
+                }
+            }
+        }}}}}}}}}
+    }
+}

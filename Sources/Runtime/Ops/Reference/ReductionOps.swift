@@ -12,6 +12,11 @@ func registerReductionOps(into r: OpRegistry) {
     }
     r.register("ArgMax") { inputs, ctx in [try argExtremum(max: true, inputs, ctx)] }
     r.register("ArgMin") { inputs, ctx in [try argExtremum(max: false, inputs, ctx)] }
+
+    r.markNonDifferentiable(["ArgMax", "ArgMin"])
+    for (name, kind) in kinds {
+        r.registerVJP(name) { c in [try reduceGradient(kind, c), nil] }
+    }
 }
 
 private enum ReduceKind { case sum, mean, prod, max, min, l1, l2, sumSquare, logSum, logSumExp }
@@ -220,4 +225,101 @@ private struct ArgExtremum: NumericVisitor {
     }
     func floating<T: BinaryFloatingPoint & TensorElement>(_: T.Type) throws -> Tensor { run(T.self) }
     func integer<T: FixedWidthInteger & TensorElement>(_: T.Type) throws -> Tensor { run(T.self) }
+}
+
+// MARK: gradients
+
+/// The input gradient of a Reduce*: every element gets its group's output gradient times the
+/// local derivative. ReduceMax/ReduceMin send it to the group's first extremum (row-major,
+/// as ArgMax/ArgMin pick); ties after it get none. The axes input gets none.
+private func reduceGradient(_ kind: ReduceKind, _ c: VJPContext) throws -> Tensor? {
+    guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint else { return nil }
+    let g = try c.outputGrad(0)
+    guard let plan = try reducePlan(x, c.inputs, c.kernelContext) else { return g }
+    guard let y = c.outputs.first ?? nil else { throw RuntimeError.invalid("\(c.node.opType) has no forward output") }
+    return try ReduceGradient(plan: plan, kind: kind).run([x, y, g], as: x.dtype)
+}
+
+private struct ReduceGradient: FloatComputation {
+    let plan: ReducePlan, kind: ReduceKind
+
+    func compute<T: FloatMath>(_ ts: [Tensor], _: T.Type) throws -> Tensor {
+        let (x, y, g) = (ts[0], ts[1], ts[2])
+        var out = Tensor(zeros: x.shape, dtype: T.dtype)
+        x.withElements(T.self) { px in
+            y.withElements(T.self) { py in
+                g.withElements(T.self) { pg in
+                    out.withMutableElements(T.self) { po in
+                        let it = plan.iteration
+                        switch kind {
+                        case .sum: backRows(it, px, po) { _, o in pg[o] }
+                        case .mean:
+                            let scale = 1 / T(plan.groupSize)
+                            backRows(it, px, po) { _, o in pg[o] * scale }
+                        case .sumSquare: backRows(it, px, po) { v, o in 2 * v * pg[o] }
+                        case .l2: backRows(it, px, po) { v, o in py[o] == 0 ? 0 : v / py[o] * pg[o] }
+                        case .l1: backRows(it, px, po) { v, o in v > 0 ? pg[o] : (v < 0 ? -pg[o] : 0) }
+                        case .logSum: backRows(it, px, po) { _, o in pg[o] / T.exponential(py[o]) }
+                        case .logSumExp: backRows(it, px, po) { v, o in pg[o] * T.exponential(v - py[o]) }
+                        case .prod: productGradient(px, pg, po, outCount: y.count)
+                        case .max, .min: firstExtremumGradient(px, py, pg, po, outCount: y.count)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// d/dx_i Π x = Π_{j≠i} x_j, from each group's zero count and product of non-zeros (no
+    /// division by zero).
+    private func productGradient<T: FloatMath>(_ px: UnsafePointer<T>, _ pg: UnsafePointer<T>, _ po: UnsafeMutablePointer<T>,
+                                               outCount: Int) {
+        var zeros = [Int](repeating: 0, count: outCount)
+        var rest = [T](repeating: 1, count: outCount)
+        zeros.withUnsafeMutableBufferPointer { z in
+            rest.withUnsafeMutableBufferPointer { p in
+                let it = plan.iteration
+                let n = it.rowLength, so = it.rowStride(0)
+                it.forEachRow { dense, off in
+                    for j in 0..<n {
+                        let v = px[dense + j], o = off[0] + j * so
+                        if v == 0 { z[o] += 1 } else { p[o] *= v }
+                    }
+                }
+                backRows(it, px, po) { v, o in
+                    z[o] == 0 ? pg[o] * p[o] / v : (z[o] == 1 && v == 0 ? pg[o] * p[o] : 0)
+                }
+            }
+        }
+    }
+
+    private func firstExtremumGradient<T: FloatMath>(_ px: UnsafePointer<T>, _ py: UnsafePointer<T>, _ pg: UnsafePointer<T>,
+                                                     _ po: UnsafeMutablePointer<T>, outCount: Int) {
+        var taken = [Bool](repeating: false, count: outCount)
+        taken.withUnsafeMutableBufferPointer { t in
+            let it = plan.iteration
+            let n = it.rowLength, so = it.rowStride(0)
+            it.forEachRow { dense, off in
+                for j in 0..<n {
+                    let v = px[dense + j], o = off[0] + j * so
+                    if !t[o] && (v == py[o] || (v.isNaN && py[o].isNaN)) {
+                        po[dense + j] = pg[o]
+                        t[o] = true
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `dx[i] = f(x[i], o)` for every input element i and its output element o.
+@inline(__always)
+private func backRows<T>(_ plan: Broadcast, _ x: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, _ f: (T, Int) -> T) {
+    let n = plan.rowLength
+    let so = plan.rowStride(0)
+    plan.forEachRow { dense, off in
+        let o = off[0]
+        for j in 0..<n { dx[dense + j] = f(x[dense + j], o + j * so) }
+    }
 }

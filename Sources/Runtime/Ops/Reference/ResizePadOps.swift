@@ -7,13 +7,49 @@ func registerResizePadOps(into r: OpRegistry) {
     r.register("Pad") { inputs, ctx in try [pad(inputs, ctx)] }
     r.register("Resize") { inputs, ctx in try [resize(inputs, ctx, upsample: false)] }
     r.register("Upsample") { inputs, ctx in try [resize(inputs, ctx, upsample: true)] }
+    registerResizePadVJPs(into: r)
 }
 
 // MARK: Pad
 
-private func pad(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
-    let x = try inputs.required(0)
-    let es = try DataMovement.elementSize(x)
+/// Where a Pad puts the input: per-axis begin/end pads (negative ones crop), the result
+/// shape, the mode and the constant.
+private struct PadPlan {
+    var mode: String
+    var begin: [Int], end: [Int]
+    var shape: [Int]
+    var value: Tensor
+
+    /// Overlap of input and output (constant mode): start in the input, in the output, extent.
+    var region: (src: [Int], dst: [Int], extent: [Int]) {
+        let src = begin.map { max(0, -$0) }, dst = begin.map { max(0, $0) }
+        let extent = shape.indices.map { max(0, min(shape[$0] - begin[$0] - end[$0] - src[$0], shape[$0] - dst[$0])) }
+        return (src, dst, extent)
+    }
+
+    /// Input index read by each output position along each axis (edge, reflect, wrap).
+    func maps(_ xShape: [Int]) throws -> [[Int]] {
+        try (0..<xShape.count).map { a -> [Int] in
+            let n = xShape[a]
+            if shape[a] > 0 && n == 0 { throw RuntimeError.invalid("mode '\(mode)' cannot pad axis \(a) of size 0") }
+            return try (0..<shape[a]).map { o -> Int in
+                let i = o - begin[a]
+                switch mode {
+                case "edge": return min(max(i, 0), n - 1)
+                case "wrap": return ((i % n) + n) % n
+                case "reflect":
+                    if n == 1 { return 0 }
+                    let period = 2 * (n - 1)
+                    let m = ((i % period) + period) % period
+                    return m < n ? m : period - m
+                default: throw RuntimeError.invalid("mode must be constant, reflect, edge or wrap, got '\(mode)'")
+                }
+            }
+        }
+    }
+}
+
+private func padPlan(_ x: Tensor, _ inputs: [Tensor?], _ ctx: KernelContext) throws -> PadPlan {
     let mode = ctx.node.string("mode", default: "constant")
     let pads: [Int], value: Tensor, axesGiven: [Int]?
     if ctx.opset < 11 {
@@ -47,38 +83,27 @@ private func pad(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
         throw RuntimeError.invalid("pads \(pads) crop more than the input shape \(x.shape) holds (result \(shape))")
     }
     try DataMovement.checkShape(shape, "padded shape")
-    var out = ctx.allocate(shape, x.dtype, zeroed: false)
+    return PadPlan(mode: mode, begin: begin, end: end, shape: shape, value: value)
+}
+
+private func pad(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
+    let x = try inputs.required(0)
+    let es = try DataMovement.elementSize(x)
+    let p = try padPlan(x, inputs, ctx)
+    var out = ctx.allocate(p.shape, x.dtype, zeroed: false)
     out.makeUnique()
     let dst = out.storage.data
-    if mode == "constant" {
-        DataMovement.fill(dst, count: out.count, value: value.storage.data, elementSize: es)
+    if p.mode == "constant" {
+        DataMovement.fill(dst, count: out.count, value: p.value.storage.data, elementSize: es)
         // Copy the overlap of input and output; negative pads crop.
-        let srcStart = begin.map { max(0, -$0) }, dstStart = begin.map { max(0, $0) }
-        let region = (0..<x.rank).map { max(0, min(x.shape[$0] - srcStart[$0], shape[$0] - dstStart[$0])) }
-        let ss = Tensor.strides(of: x.shape), ds = Tensor.strides(of: shape)
-        DataMovement.stridedCopy(shape: region, src: x.storage.data, srcOffset: zip(srcStart, ss).reduce(0) { $0 + $1.0 * $1.1 },
-                                 srcStrides: ss, dst: dst, dstOffset: zip(dstStart, ds).reduce(0) { $0 + $1.0 * $1.1 },
+        let r = p.region
+        let ss = Tensor.strides(of: x.shape), ds = Tensor.strides(of: p.shape)
+        DataMovement.stridedCopy(shape: r.extent, src: x.storage.data, srcOffset: zip(r.src, ss).reduce(0) { $0 + $1.0 * $1.1 },
+                                 srcStrides: ss, dst: dst, dstOffset: zip(r.dst, ds).reduce(0) { $0 + $1.0 * $1.1 },
                                  dstStrides: ds, elementSize: es)
         return out
     }
-    let maps = try (0..<x.rank).map { a -> [Int] in
-        let n = x.shape[a]
-        if shape[a] > 0 && n == 0 { throw RuntimeError.invalid("mode '\(mode)' cannot pad axis \(a) of size 0") }
-        return try (0..<shape[a]).map { o -> Int in
-            let i = o - begin[a]
-            switch mode {
-            case "edge": return min(max(i, 0), n - 1)
-            case "wrap": return ((i % n) + n) % n
-            case "reflect":
-                if n == 1 { return 0 }
-                let period = 2 * (n - 1)
-                let m = ((i % period) + period) % period
-                return m < n ? m : period - m
-            default: throw RuntimeError.invalid("mode must be constant, reflect, edge or wrap, got '\(mode)'")
-            }
-        }
-    }
-    DataMovement.gatherAxes(src: x.storage.data, srcShape: x.shape, maps: maps, dst: dst, elementSize: es)
+    DataMovement.gatherAxes(src: x.storage.data, srcShape: x.shape, maps: try p.maps(x.shape), dst: dst, elementSize: es)
     return out
 }
 
@@ -106,8 +131,27 @@ private struct AxisTable {
     var w: [Float]
 }
 
-private func resize(_ inputs: [Tensor?], _ ctx: KernelContext, upsample: Bool) throws -> Tensor {
-    let x = try inputs.required(0)
+/// How a Resize maps its output onto its input: the output shape, the per-axis scales, the
+/// axes that change and, for each of them, every output position's source coordinate.
+private struct ResizePlan {
+    var settings: ResizeSettings
+    var outShape: [Int]
+    var scale: [Double]
+    var active: [Int]
+    var coords: [[Double]]
+
+    /// Active axis i's taps and weights (nearest: one tap of weight 1).
+    func table(_ i: Int, inLen: Int) -> AxisTable {
+        let a = active[i]
+        if settings.mode == .nearest {
+            let idx = nearestIndices(coords[i], inLen: inLen, downsampling: scale[a] < 1, settings.nearestMode)
+            return AxisTable(taps: 1, idx: idx, w: [Float](repeating: 1, count: idx.count))
+        }
+        return interpolationTable(coords[i], inLen: inLen, scale: scale[a], settings)
+    }
+}
+
+private func resizePlan(_ x: Tensor, _ inputs: [Tensor?], _ ctx: KernelContext, upsample: Bool) throws -> ResizePlan {
     let rank = x.rank
     let old = upsample || ctx.opset < 11
     let modeName = ctx.node.string("mode", default: "nearest")
@@ -200,30 +244,34 @@ private func resize(_ inputs: [Tensor?], _ ctx: KernelContext, upsample: Bool) t
     let active = (0..<rank).filter { a in
         !(abs(scale[a] - 1) <= 1e-9 && outShape[a] == x.shape[a] && roi[a] == (0, 1))
     }
-    if outShape.contains(0) || active.isEmpty {
-        return active.isEmpty ? x : ctx.allocate(outShape, x.dtype)
-    }
     let coords = try active.map { a in
         try sourceCoordinates(outLen: outShape[a], inLen: x.shape[a], scale: scale[a], roi: roi[a], settings.coordinateMode)
     }
+    return ResizePlan(settings: settings, outShape: outShape, scale: scale, active: active, coords: coords)
+}
 
-    if mode == .nearest {
+private func resize(_ inputs: [Tensor?], _ ctx: KernelContext, upsample: Bool) throws -> Tensor {
+    let x = try inputs.required(0)
+    let p = try resizePlan(x, inputs, ctx, upsample: upsample)
+    let (outShape, active) = (p.outShape, p.active)
+    if outShape.contains(0) || active.isEmpty {
+        return active.isEmpty ? x : ctx.allocate(outShape, x.dtype)
+    }
+    if p.settings.mode == .nearest {
         let es = try DataMovement.elementSize(x)
         var maps = x.shape.map { Array(0..<$0) }
-        for (i, a) in active.enumerated() {
-            maps[a] = nearestIndices(coords[i], inLen: x.shape[a], downsampling: scale[a] < 1, settings.nearestMode)
-        }
+        for (i, a) in active.enumerated() { maps[a] = p.table(i, inLen: x.shape[a]).idx }
         var out = ctx.allocate(outShape, x.dtype, zeroed: false)
         out.makeUnique()
         DataMovement.gatherAxes(src: x.storage.data, srcShape: x.shape, maps: maps, dst: out.storage.data, elementSize: es)
-        try fillOutside(&out, active: active, coords: coords, inShape: x.shape, settings)
+        try fillOutside(&out, active: active, coords: p.coords, inShape: x.shape, p.settings)
         return out
     }
 
     // Interpolating modes work in float32, one axis at a time.
     var cur = x.dtype == .float32 ? x : x.converted(to: .float32)
     for (i, a) in active.enumerated() {
-        let table = interpolationTable(coords[i], inLen: x.shape[a], scale: scale[a], settings)
+        let table = p.table(i, inLen: x.shape[a])
         var next = cur.shape
         next[a] = outShape[a]
         var dst = ctx.allocate(next, .float32, zeroed: false)
@@ -236,7 +284,7 @@ private func resize(_ inputs: [Tensor?], _ ctx: KernelContext, upsample: Bool) t
         let v = cur.doubles
         cur = Tensor(shape: outShape, dtype: x.dtype, doubles: x.dtype.isInteger ? v.map { $0.rounded(.toNearestOrEven) } : v)
     }
-    try fillOutside(&cur, active: active, coords: coords, inShape: x.shape, settings)
+    try fillOutside(&cur, active: active, coords: p.coords, inShape: x.shape, p.settings)
     return cur
 }
 
@@ -383,5 +431,100 @@ private func fillOutside(_ out: inout Tensor, active: [Int], coords: [[Double]],
             DataMovement.stridedCopy(shape: plane, src: value.storage.data, srcOffset: 0, srcStrides: plane.map { _ in 0 },
                                      dst: out.storage.data, dstOffset: o * strides[a], dstStrides: strides, elementSize: es)
         }
+    }
+}
+
+// MARK: gradients
+
+/// Reverse-mode rules, as adjoints of the forward tables: constant Pad crops the gradient
+/// back out (the constant gets the padded positions' sum), the other Pad modes and Resize
+/// scatter it back axis by axis with the same source indices and weights. pads, roi,
+/// scales and sizes get none.
+private func registerResizePadVJPs(into r: OpRegistry) {
+    r.registerVJP("Pad") { c in try padGradients(c) }
+    r.registerVJP("Resize") { c in [try resizeGradient(c, upsample: false), nil, nil, nil] }
+    r.registerVJP("Upsample") { c in [try resizeGradient(c, upsample: true), nil] }
+}
+
+private func padGradients(_ c: VJPContext) throws -> [Tensor?] {
+    let x = try c.inputs.required(0)
+    guard x.dtype.isFloatingPoint else { return [nil] }
+    let p = try padPlan(x, c.inputs, c.kernelContext)
+    let g = try c.outputGrad(0).plain()
+    if p.mode != "constant" {
+        guard c.needs(0) else { return [nil] }
+        let maps = try p.maps(x.shape)
+        var dx = g
+        for a in 0..<x.rank where p.begin[a] != 0 || p.end[a] != 0 {
+            let table = AxisTable(taps: 1, idx: maps[a], w: [Float](repeating: 1, count: maps[a].count))
+            dx = try AxisAdjoint(axis: a, inLen: x.shape[a], table: table).run([dx], as: x.dtype)
+        }
+        return [dx]
+    }
+    let r = p.region
+    let dx = Tensor(zeros: x.shape, dtype: x.dtype)
+    let gs = Tensor.strides(of: p.shape), xs = Tensor.strides(of: x.shape)
+    DataMovement.stridedCopy(shape: r.extent, src: g.storage.data, srcOffset: zip(r.dst, gs).reduce(0) { $0 + $1.0 * $1.1 },
+                             srcStrides: gs, dst: dx.storage.data, dstOffset: zip(r.src, xs).reduce(0) { $0 + $1.0 * $1.1 },
+                             dstStrides: xs, elementSize: try DataMovement.elementSize(x))
+    guard c.opset >= 11, c.needs(2), let v = c.inputs.optional(2), v.count > 0 else { return [c.needs(0) ? dx : nil] }
+    // Every padded position reads the constant.
+    let padded = g.doubles.reduce(0, +) - dx.doubles.reduce(0, +)
+    return [c.needs(0) ? dx : nil, nil, Tensor(shape: v.shape, dtype: v.dtype, doubles: [padded])]
+}
+
+private func resizeGradient(_ c: VJPContext, upsample: Bool) throws -> Tensor? {
+    guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint else { return nil }
+    let p = try resizePlan(x, c.inputs, c.kernelContext, upsample: upsample)
+    var g = try c.outputGrad(0).plain()
+    if p.active.isEmpty { return g }
+    if p.outShape.contains(0) { return Tensor(zeros: x.shape, dtype: x.dtype) }
+    // tf_crop_and_resize: positions filled with extrapolation_value do not read the input.
+    var zeroOutside = p.settings
+    zeroOutside.extrapolation = 0
+    try fillOutside(&g, active: p.active, coords: p.coords, inShape: x.shape, zeroOutside)
+    // The forward resamples the active axes in order; its adjoint undoes them in reverse.
+    for (i, a) in p.active.enumerated().reversed() {
+        g = try AxisAdjoint(axis: a, inLen: x.shape[a], table: p.table(i, inLen: x.shape[a])).run([g], as: x.dtype)
+    }
+    return g
+}
+
+/// The adjoint of resampling one axis with `table`: from a gradient whose `axis` has the
+/// table's output length, out[b, idx[o, k], i] += w[o, k] · g[b, o, i] with `axis` of `inLen`.
+private struct AxisAdjoint: FloatComputation {
+    let axis: Int, inLen: Int, table: AxisTable
+
+    func compute<T: FloatMath>(_ ts: [Tensor], _: T.Type) throws -> Tensor {
+        let g = ts[0]
+        var shape = g.shape
+        let outLen = shape[axis], n = table.taps
+        shape[axis] = inLen
+        guard table.idx.count == outLen * n else {
+            throw RuntimeError.invalid("gradient of shape \(g.shape) does not match a table of \(table.idx.count / max(n, 1)) positions on axis \(axis)")
+        }
+        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        var out = Tensor(zeros: shape, dtype: T.dtype)
+        table.idx.withUnsafeBufferPointer { idx in
+            table.w.withUnsafeBufferPointer { w in
+                g.withElements(T.self) { pg in
+                    out.withMutableElements(T.self) { po in
+                        for b in 0..<outer {
+                            let s = pg + b * outLen * inner, d = po + b * inLen * inner
+                            for o in 0..<outLen {
+                                let src = s + o * inner
+                                for k in 0..<n {
+                                    let wk = T(w[o * n + k])
+                                    if wk == 0 { continue }
+                                    let dst = d + idx[o * n + k] * inner
+                                    for i in 0..<inner { dst[i] += wk * src[i] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
     }
 }

@@ -137,32 +137,43 @@ func registerShapeOps(into r: OpRegistry) {
 
     r.register("DepthToSpace") { inputs, ctx in
         let x = try inputs.required(0)
-        let b = ctx.node.int("blocksize", default: 0)
-        guard x.rank == 4, b > 0, b < 1 << 20, x.shape[1] % (b * b) == 0 else {
-            throw RuntimeError.invalid("DepthToSpace needs a 4-D input whose channels divide by blocksize² (blocksize \(b), shape \(x.shape))")
-        }
-        let (n, c, h, w) = (x.shape[0], x.shape[1] / (b * b), x.shape[2], x.shape[3])
-        let mode = ctx.node.string("mode", default: "DCR")
-        let view: [Int], perm: [Int]
-        switch mode {
-        case "DCR": view = [n, b, b, c, h, w]; perm = [0, 3, 4, 1, 5, 2]
-        case "CRD": view = [n, c, b, b, h, w]; perm = [0, 1, 4, 2, 5, 3]
-        default: throw RuntimeError.invalid("mode must be DCR or CRD, got '\(mode)'")
-        }
-        let out = try DataMovement.transpose(x.reshaped(view), perm: perm, ctx)
-        return [out.reshaped([n, c, h * b, w * b])]
+        let p = try depthToSpace(x.shape, ctx.node)
+        return [try DataMovement.transpose(x.reshaped(p.view), perm: p.perm, ctx).reshaped(p.out)]
     }
 
     r.register("SpaceToDepth") { inputs, ctx in
         let x = try inputs.required(0)
-        let b = ctx.node.int("blocksize", default: 0)
-        guard x.rank == 4, b > 0, b < 1 << 20, x.shape[2] % b == 0, x.shape[3] % b == 0 else {
-            throw RuntimeError.invalid("SpaceToDepth needs a 4-D input whose height and width divide by blocksize (blocksize \(b), shape \(x.shape))")
-        }
-        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2] / b, x.shape[3] / b)
-        let out = try DataMovement.transpose(x.reshaped([n, c, h, b, w, b]), perm: [0, 3, 5, 1, 2, 4], ctx)
-        return [out.reshaped([n, c * b * b, h, w])]
+        let p = try spaceToDepth(x.shape, ctx.node)
+        return [try DataMovement.transpose(x.reshaped(p.view), perm: p.perm, ctx).reshaped(p.out)]
     }
+    registerShapeVJPs(into: r)
+}
+
+/// DepthToSpace/SpaceToDepth as a transpose of a 6-D view of the input: the view's shape,
+/// the permutation and the output shape.
+private typealias BlockRearrangement = (view: [Int], perm: [Int], out: [Int])
+
+private func depthToSpace(_ shape: [Int], _ node: Node) throws -> BlockRearrangement {
+    let b = node.int("blocksize", default: 0)
+    guard shape.count == 4, b > 0, b < 1 << 20, shape[1] % (b * b) == 0 else {
+        throw RuntimeError.invalid("DepthToSpace needs a 4-D input whose channels divide by blocksize² (blocksize \(b), shape \(shape))")
+    }
+    let (n, c, h, w) = (shape[0], shape[1] / (b * b), shape[2], shape[3])
+    let mode = node.string("mode", default: "DCR")
+    switch mode {
+    case "DCR": return ([n, b, b, c, h, w], [0, 3, 4, 1, 5, 2], [n, c, h * b, w * b])
+    case "CRD": return ([n, c, b, b, h, w], [0, 1, 4, 2, 5, 3], [n, c, h * b, w * b])
+    default: throw RuntimeError.invalid("mode must be DCR or CRD, got '\(mode)'")
+    }
+}
+
+private func spaceToDepth(_ shape: [Int], _ node: Node) throws -> BlockRearrangement {
+    let b = node.int("blocksize", default: 0)
+    guard shape.count == 4, b > 0, b < 1 << 20, shape[2] % b == 0, shape[3] % b == 0 else {
+        throw RuntimeError.invalid("SpaceToDepth needs a 4-D input whose height and width divide by blocksize (blocksize \(b), shape \(shape))")
+    }
+    let (n, c, h, w) = (shape[0], shape[1], shape[2] / b, shape[3] / b)
+    return ([n, c, h, b, w, b], [0, 3, 5, 1, 2, 4], [n, c * b * b, h, w])
 }
 
 /// Reshape's target: 0 copies the input dimension (unless `allowZero`), one -1 is inferred.
@@ -313,4 +324,72 @@ private func constant(_ node: Node) throws -> Tensor {
         throw RuntimeError.unsupported("Constant with '\(key)' is not supported (string and sparse tensors)")
     }
     throw RuntimeError.invalid("Constant has none of the attributes value, value_float(s), value_int(s)")
+}
+
+// MARK: gradients
+
+/// Reverse-mode rules: views pass the gradient back reshaped, movements move it back
+/// (Transpose by the inverse permutation, Concat/Split into each other), broadcasts sum it.
+/// Shape, size and constant producers have no gradient; shape/repeat inputs get none.
+private func registerShapeVJPs(into r: OpRegistry) {
+    r.markNonDifferentiable(["Shape", "Size", "ConstantOfShape", "Range", "Constant"])
+    for op in ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"] {
+        r.registerVJP(op) { c in [try c.passThrough(), nil] }
+    }
+    // Inference Dropout is the identity (training mode is refused by the forward kernel).
+    r.registerVJP("Dropout") { c in [try c.passThrough(), nil, nil] }
+    r.registerVJP("Transpose") { c in
+        guard c.needs(0), let x = c.inputs[0] else { return [nil] }
+        let perm = c.node.ints("perm") ?? Array((0..<x.rank).reversed())
+        return [try DataMovement.transpose(try c.outputGrad(0), perm: inversePermutation(perm), c.kernelContext)]
+    }
+    r.registerVJP("Concat") { c in
+        guard let a = c.node.int("axis"), let first = c.inputs.first ?? nil else { throw RuntimeError.invalid("Concat needs the 'axis' attribute") }
+        let axis = try DataMovement.axis(a, rank: first.rank)
+        let g = try c.outputGrad(0)
+        let st = Tensor.strides(of: g.shape)
+        var at = 0
+        return try c.inputs.indices.map { i in
+            guard let p = c.inputs[i] else { return nil }
+            defer { at += p.shape[axis] }
+            guard c.needs(i) else { return nil }
+            return try DataMovement.materialize(g, viewShape: p.shape, viewStrides: st, offset: at * st[axis], c.kernelContext)
+        }
+    }
+    // Split: the outputs' gradients (zeros for unused outputs) concatenated back.
+    r.registerVJP("Split") { c in
+        guard c.needs(0), let x = c.inputs[0] else { return [nil, nil] }
+        let axis = try DataMovement.axis(c.node.int("axis", default: 0), rank: x.rank)
+        let dx = Tensor(zeros: x.shape, dtype: x.dtype)
+        let st = Tensor.strides(of: x.shape)
+        let es = try DataMovement.elementSize(x)
+        var at = 0
+        for i in c.outputs.indices {
+            let g = try c.outputGrad(i).plain()
+            DataMovement.stridedCopy(shape: g.shape, src: g.storage.data, srcOffset: 0, srcStrides: Tensor.strides(of: g.shape),
+                                     dst: dx.storage.data, dstOffset: at * st[axis], dstStrides: st, elementSize: es)
+            at += g.shape[axis]
+        }
+        return [dx, nil]
+    }
+    // The engine sums the broadcast gradient back to the input's shape.
+    r.registerVJP("Expand") { c in [c.needs(0) ? try c.outputGrad(0) : nil, nil] }
+    // Tile: viewed as [r0, d0, r1, d1, …], the gradient sums over the repeat axes.
+    r.registerVJP("Tile") { c in
+        guard c.needs(0), let x = c.inputs[0] else { return [nil, nil] }
+        let reps = try c.inputs.required(1, "repeats input").ints
+        var view: [Int] = [], kept: [Int] = []
+        for (d, k) in zip(x.shape, reps) { view += [k, d]; kept += [1, d] }
+        return [try GradientMath.sum(try c.outputGrad(0).reshaped(view), toShape: kept).reshaped(x.shape), nil]
+    }
+    r.registerVJP("DepthToSpace") { c in [try rearrangeBack(c, depthToSpace)] }
+    r.registerVJP("SpaceToDepth") { c in [try rearrangeBack(c, spaceToDepth)] }
+}
+
+/// The output gradient moved back through a block rearrangement's transpose.
+private func rearrangeBack(_ c: VJPContext, _ plan: ([Int], Node) throws -> BlockRearrangement) throws -> Tensor? {
+    guard c.needs(0), let x = c.inputs[0] else { return nil }
+    let p = try plan(x.shape, c.node)
+    let g = try c.outputGrad(0).reshaped(p.perm.map { p.view[$0] })
+    return try DataMovement.transpose(g, perm: inversePermutation(p.perm), c.kernelContext).reshaped(x.shape)
 }

@@ -1,10 +1,11 @@
 import Foundation
-@testable import Importer
+import Importer
 import SwiftProtobuf
 
-/// Small constructors for hand-built ONNX protos (what an exporter would write).
-enum Proto {
-    static func tensorType(_ elem: Int32, _ dims: [Any]?) -> Onnx_TypeProto {
+/// Small constructors for hand-built ONNX protos (what an exporter would write), shared by the
+/// importer, command-line and conformance tests.
+public enum Proto {
+    public static func tensorType(_ elem: Int32, _ dims: [Any]?) -> Onnx_TypeProto {
         var t = Onnx_TypeProto.Tensor()
         t.elemType = elem
         if let dims {
@@ -21,14 +22,14 @@ enum Proto {
         return tp
     }
 
-    static func value(_ name: String, _ elem: Int32 = 1, _ dims: [Any]? = nil) -> Onnx_ValueInfoProto {
+    public static func value(_ name: String, _ elem: Int32 = 1, _ dims: [Any]? = nil) -> Onnx_ValueInfoProto {
         var v = Onnx_ValueInfoProto()
         v.name = name
         v.type = tensorType(elem, dims)
         return v
     }
 
-    static func node(_ op: String, _ inputs: [String], _ outputs: [String], name: String = "",
+    public static func node(_ op: String, _ inputs: [String], _ outputs: [String], name: String = "",
                      domain: String? = nil, attributes: [Onnx_AttributeProto] = []) -> Onnx_NodeProto {
         var n = Onnx_NodeProto()
         n.opType = op
@@ -40,7 +41,7 @@ enum Proto {
         return n
     }
 
-    static func tensor(_ name: String, _ dtype: Int32, _ dims: [Int64], raw: [UInt8]? = nil) -> Onnx_TensorProto {
+    public static func tensor(_ name: String, _ dtype: Int32, _ dims: [Int64], raw: [UInt8]? = nil) -> Onnx_TensorProto {
         var t = Onnx_TensorProto()
         t.name = name
         t.dataType = dtype
@@ -50,11 +51,11 @@ enum Proto {
     }
 
     /// Little-endian bytes of fixed-width values.
-    static func bytes<T>(_ values: [T]) -> [UInt8] {
+    public static func bytes<T>(_ values: [T]) -> [UInt8] {
         values.withUnsafeBytes { Array($0) }
     }
 
-    static func model(nodes: [Onnx_NodeProto], inputs: [Onnx_ValueInfoProto], outputs: [Onnx_ValueInfoProto],
+    public static func model(nodes: [Onnx_NodeProto], inputs: [Onnx_ValueInfoProto], outputs: [Onnx_ValueInfoProto],
                       initializers: [Onnx_TensorProto] = [], opset: Int64 = 13) -> Onnx_ModelProto {
         var g = Onnx_GraphProto()
         g.name = "g"
@@ -75,9 +76,9 @@ enum Proto {
     }
 
     /// A model whose single Identity node reads initializer `t`.
-    static func modelWithInitializer(_ t: Onnx_TensorProto) -> Onnx_ModelProto {
+    public static func modelWithInitializer(_ t: Onnx_TensorProto) -> Onnx_ModelProto {
         model(nodes: [node("Identity", [t.name], ["y"])], inputs: [], outputs: [value("y", t.dataType)], initializers: [t])
     }
 
-    static func serialized(_ m: Onnx_ModelProto) throws -> Data { try m.serializedData() }
+    public static func serialized(_ m: Onnx_ModelProto) throws -> Data { try m.serializedData() }
 }

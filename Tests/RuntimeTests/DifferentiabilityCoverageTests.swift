@@ -1,0 +1,62 @@
+import XCTest
+@testable import Runtime
+
+/// Every op that models train through has a reverse-mode rule in `OpRegistry.standard`, and
+/// every op without a gradient by nature is declared so: a missing rule is a visible gap.
+final class DifferentiabilityCoverageTests: XCTestCase {
+    static let differentiable = [
+        // Elementwise
+        "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Erf", "Min", "Max", "Sum", "Mean",
+        "Where", "Cast", "CastLike",
+        // Activations
+        "Relu", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "ThresholdedRelu", "Tanh", "Sigmoid", "HardSigmoid", "HardSwish",
+        "Clip", "Softplus", "Softsign", "Mish", "Gelu", "Softmax", "LogSoftmax",
+        // Reductions
+        "ReduceMean", "ReduceSum", "ReduceSumSquare", "ReduceL2", "ReduceL1", "ReduceMax", "ReduceMin", "ReduceProd",
+        "ReduceLogSum", "ReduceLogSumExp",
+        // Shape and data movement
+        "Identity", "Dropout", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Expand", "Tile",
+        "DepthToSpace", "SpaceToDepth",
+        // Indexing
+        "Slice", "Gather", "GatherElements", "GatherND", "Scatter", "ScatterElements", "ScatterND", "Trilu",
+        // Resize and Pad
+        "Pad", "Resize", "Upsample",
+        // Trigonometry, running sums, selection, sorting
+        "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Shrink", "CumSum", "Compress",
+        "ReverseSequence", "TopK",
+        // Losses
+        "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss",
+        // Convolution, pooling, normalisation, matrix products
+        "Conv", "ConvTranspose", "BatchNormalization", "InstanceNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
+        "MatMul", "Gemm",
+    ]
+
+    static let nonDifferentiable = [
+        "Shape", "Size", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor", "ArgMax", "ArgMin",
+        "ConstantOfShape", "Range", "Constant", "IsNaN", "IsInf", "Floor", "Ceil", "Round", "Sign", "NonZero", "OneHot", "EyeLike",
+        "BitShift", "Mod", "Hardmax",
+    ]
+
+    let registry = OpRegistry.standard
+
+    func testEveryDifferentiableOpHasARule() {
+        let registered = Set(registry.allKeys)
+        let unregistered = Self.differentiable.filter { !registered.contains(OpKey("", $0)) }
+        XCTAssertEqual(unregistered, [], "listed as differentiable but not registered")
+        let missing = Self.differentiable.filter { registry.vjp(domain: "", type: $0) == nil }
+        XCTAssertEqual(missing, [], "differentiable ops without a VJP rule")
+    }
+
+    func testOpsWithoutGradientsAreDeclared() {
+        let registered = Set(registry.allKeys)
+        XCTAssertEqual(Self.nonDifferentiable.filter { !registered.contains(OpKey("", $0)) }, [], "not registered")
+        XCTAssertEqual(Self.nonDifferentiable.filter { !registry.isNonDifferentiable(domain: "", type: $0) }, [],
+                       "not marked non-differentiable")
+    }
+
+    func testNoOpHasARuleAndIsMarkedNonDifferentiable() {
+        let both = registry.allKeys.filter { registry.vjp(domain: $0.domain, type: $0.type) != nil
+            && registry.isNonDifferentiable(domain: $0.domain, type: $0.type) }
+        XCTAssertEqual(both.map(\.description), [])
+    }
+}
