@@ -34,9 +34,9 @@ final class GemmDeconvolution {
 
     /// Bytes of `col` a chunk aims at: the L2 cache of one core holds it with room to spare.
     static let chunkBytes = 1 << 20
-    /// Gathers with fewer additions than this run on the calling thread: waking the pool's
-    /// threads costs more (tens of µs each time when they sleep, OMP_WAIT_POLICY=passive).
-    static let parallelWork = 1 << 17
+    /// Gathers with fewer additions than this run on the calling thread: a parallel region
+    /// costs more than it saves, most of all when the pool's threads sleep between regions.
+    static let parallelWork = OpenMPPool.threadsSleep ? 1 << 18 : 1 << 14
     /// Outputs with fewer channels are written planar.
     static let planarBelow = 16
 

@@ -33,6 +33,15 @@ enum OpenMPPool {
     /// Threads a parallel region gets (OMP_NUM_THREADS; 1 without libgomp).
     static var threads: Int { entry.map { Int($0.maxThreads()) } ?? 1 }
 
+    /// Whether idle pool threads sleep instead of spinning (OMP_WAIT_POLICY=passive or
+    /// GOMP_SPINCOUNT=0, which libgomp read when it was loaded). Then each parallel region
+    /// pays for waking them — tens of µs on a VM — and small loops are cheaper on one thread.
+    static let threadsSleep: Bool = {
+        let policy = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"]?.lowercased()
+        let spins = ProcessInfo.processInfo.environment["GOMP_SPINCOUNT"].flatMap { Int($0) }
+        return policy == "passive" || spins == 0
+    }()
+
     /// Calls `body` on contiguous ranges covering 0..<count, split over the pool's threads
     /// (on the calling thread alone unless `parallel`). `body` must be safe to run
     /// concurrently on disjoint ranges.
