@@ -12,6 +12,7 @@ final class DNNLConvKernel: DNNLKernel {
     /// Weights (and bias) are initializers or Constant outputs: reorder them once per plan.
     private let constantWeights: Bool
     private var plans = DNNLPlanCache<Plan?>()
+    private var gemmPlans = DNNLPlanCache<GemmDeconvolution?>()
     private var unfused: (conv: Kernel, steps: [Kernel])?
 
     private final class Plan {
@@ -52,8 +53,7 @@ final class DNNLConvKernel: DNNLKernel {
 
     /// The oneDNN implementation of the most recent plan (e.g. "jit:avx512_core"), for tests
     /// and benchmarks.
-    var lastImplementation: String? { lastPlan?.implementation }
-    private var lastPlan: Plan?
+    private(set) var lastImplementation: String?
 
     override func run(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> [Tensor] {
         let x = context.native(try inputs.required(0))
@@ -67,6 +67,17 @@ final class DNNLConvKernel: DNNLKernel {
         let xDesc = try context.desc(of: x)
         let key = [xDesc, try DNNLMemoryDesc.plain(w.shape)]
         let scalars: [Float] = [b == nil ? 0 : 1]
+        if transposed {
+            let gemm: GemmDeconvolution?
+            if let cached = gemmPlans.find(key, scalars) { gemm = cached } else {
+                gemm = try (try? ConvGeometry(node: node, input: x.shape, weight: w.shape, transposed: true))
+                    .flatMap { try GemmDeconvolution(geometry: $0, postOps: postOps, context: context) }
+                gemmPlans.insert(gemm, for: key, scalars)
+            }
+            if let gemm, b.map({ $0.rank == 1 && $0.count == gemm.geometry.outChannels }) ?? true {
+                return [try runGemm(gemm, x, xDesc, w, b, ctx)]
+            }
+        }
         let cached = plans.find(key, scalars)
         let plan: Plan?
         if let cached { plan = cached } else {
@@ -79,7 +90,7 @@ final class DNNLConvKernel: DNNLKernel {
               z.map({ $0.shape == plan.geometry.outputShape }) ?? true else {
             return try runReference(inputs, ctx)
         }
-        lastPlan = plan
+        lastImplementation = plan.implementation
 
         var temporaries: [TensorStorage] = []
         defer { if let pool = ctx.pool { temporaries.forEach(pool.give) } }
@@ -124,11 +135,49 @@ final class DNNLConvKernel: DNNLKernel {
         return [y]
     }
 
+    /// Transposed convolutions `GemmDeconvolution` takes: input in NHWC, weights repacked
+    /// once when constant.
+    private func runGemm(_ gemm: GemmDeconvolution, _ x: Tensor, _ xDesc: DNNLMemoryDesc, _ w: Tensor, _ b: Tensor?,
+                         _ ctx: KernelContext) throws -> Tensor {
+        var temporaries: [TensorStorage] = []
+        defer { if let pool = ctx.pool { temporaries.forEach(pool.give) } }
+        func temporary(_ bytes: Int) -> TensorStorage {
+            let s = ctx.pool?.take(byteCount: bytes, zeroed: false) ?? TensorStorage(byteCount: bytes, zeroed: false)
+            temporaries.append(s)
+            return s
+        }
+        var src = x.storage.data
+        if xDesc != gemm.srcDesc {
+            src = temporary(gemm.srcDesc.byteSize).data
+            try context.reorder(x, from: xDesc, to: gemm.srcDesc, into: src)
+        }
+        let weights: TensorStorage
+        if let p = gemm.preparedWeights {
+            weights = p
+        } else {
+            weights = constantWeights ? TensorStorage(byteCount: gemm.weightBytes, zeroed: false) : temporary(gemm.weightBytes)
+            gemm.prepareWeights(w, into: weights.data.assumingMemoryBound(to: Float.self))
+            if constantWeights { gemm.preparedWeights = weights }
+        }
+        lastImplementation = "gemm"
+        return try gemm.run(x: src.assumingMemoryBound(to: Float.self), weights: weights.data.assumingMemoryBound(to: Float.self),
+                            bias: b.map { UnsafePointer($0.storage.data.assumingMemoryBound(to: Float.self)) }, pool: ctx.pool)
+    }
+
     /// oneDNN 2.6 lists its brgemm convolutions (nhwc) first on AVX-512 machines. Its direct
     /// jit kernels (blocked nChw16c) are as fast at two threads (3×3 512→512 at 32×32: 14.2 ms
-    /// either way) and use the blocked layout its deconvolutions always pick, so conv ↔
-    /// deconv chains (generators, decoders) need no reorders in between: prefer them.
+    /// either way) and use the blocked layout its deconvolutions (those `GemmDeconvolution`
+    /// leaves to oneDNN) pick, so conv ↔ deconv chains need no reorders: prefer them.
     static func preferred(_ implementation: String) -> Bool { implementation.hasPrefix("jit") }
+
+    /// Whether to try oneDNN's Winograd convolution (F(4×4, 3×3) or F(2×2, 3×3), AVX-512
+    /// only): 3×3, stride 1, undilated, one group, at least 64 channels in and out. On every
+    /// such VGG16 layer it took 0.4-0.75× the direct kernel's time at two threads (3 input
+    /// channels: 3×, hence the bound), with relative errors ~1e-6 (docs/benchmarks.md).
+    static func prefersWinograd(_ g: ConvGeometry) -> Bool {
+        g.spatialRank == 2 && g.kernel == [3, 3] && g.strides == [1, 1] && g.dilations == [1, 1] && g.group == 1
+            && g.inChannels >= 64 && g.outChannels >= 64
+    }
 
     private func makePlan(x: Tensor, w: Tensor, hasBias: Bool) throws -> Plan {
         let g = try ConvGeometry(node: node, input: x.shape, weight: w.shape, transposed: transposed)
@@ -171,12 +220,20 @@ final class DNNLConvKernel: DNNLKernel {
             primitive = try DNNLPrimitive(opDesc: &od, attributes: attributes, engine: context.engine, what: what,
                                           prefer: DNNLConvKernel.preferred)
         } else {
-            var od = dnnl_convolution_desc_t()
-            try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(
-                &od, dnnl_forward_inference, dnnl_convolution_direct, &src, &wei, &bias, &dst,
-                strides, dilates, padL, padR), "dnnl_dilated_convolution_forward_desc_init(\(g))")
-            primitive = try DNNLPrimitive(opDesc: &od, attributes: attributes, engine: context.engine, what: what,
-                                          prefer: DNNLConvKernel.preferred)
+            func create(_ algorithm: dnnl_alg_kind_t) throws -> DNNLPrimitive {
+                var od = dnnl_convolution_desc_t()
+                try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(
+                    &od, dnnl_forward_inference, algorithm, &src, &wei, &bias, &dst,
+                    strides, dilates, padL, padR), "dnnl_dilated_convolution_forward_desc_init(\(g))")
+                return try DNNLPrimitive(opDesc: &od, attributes: attributes, engine: context.engine, what: what,
+                                         prefer: DNNLConvKernel.preferred)
+            }
+            // Winograd exists only on some ISAs (AVX-512) and shapes: direct otherwise.
+            if DNNLConvKernel.prefersWinograd(g), let p = try? create(dnnl_convolution_winograd) {
+                primitive = p
+            } else {
+                primitive = try create(dnnl_convolution_direct)
+            }
         }
         return try Plan(geometry: g, primitive: primitive, userWeightsDesc: userWeights, context: context)
     }
