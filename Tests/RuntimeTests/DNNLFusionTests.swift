@@ -141,4 +141,17 @@ final class DNNLFusionTests: XCTestCase {
         XCTAssertEqual(fusedNode(s)?.strings("post_ops"), ["Add", "Relu"])
         XCTAssertEqual(DNNLTesting.context(s)?.referenceFallbacks, 1)
     }
+
+    /// The unfused fallback chain gives each post-op its own attributes (alpha, bounds), not
+    /// the fused node's.
+    func testFallbackChainKeepsPostOpAttributes() throws {
+        let inits = ["w": DNNLTesting.uniform([4, 4, 3, 3], seed: 1, -0.5, 0.5), "z": DNNLTesting.uniform([4, 1, 1], seed: 2)]
+        let model = DNNLTesting.model([.make("Conv", ["x", "w"], ["c"]), .make("Add", ["c", "z"], ["a"]),
+                                       .make("LeakyRelu", ["a"], ["y"], ["alpha": Float(0.3)])],
+                                      inputs: [("x", [2, 4, 6, 6])], initializers: inits, outputs: ["y"])
+        let (s, _) = try DNNLTesting.compare(model, ["x": DNNLTesting.uniform([2, 4, 6, 6], seed: 3)], expectOneDNN: false,
+                                             "broadcast Add + LeakyRelu(0.3)")
+        XCTAssertEqual(fusedNode(s)?.strings("post_ops"), ["Add", "LeakyRelu"])
+        XCTAssertEqual(DNNLTesting.context(s)?.referenceFallbacks, 1)
+    }
 }

@@ -13,7 +13,7 @@ final class DNNLConvKernel: DNNLKernel {
     private let constantWeights: Bool
     private var plans = DNNLPlanCache<Plan?>()
     private var gemmPlans = DNNLPlanCache<GemmDeconvolution?>()
-    private var unfused: (conv: Kernel, steps: [Kernel])?
+    private var unfused: (conv: UnfusedStep, steps: [UnfusedStep])?
 
     private final class Plan {
         let geometry: ConvGeometry
@@ -246,22 +246,27 @@ final class DNNLConvKernel: DNNLKernel {
         let chain = try unfused ?? makeUnfused()
         unfused = chain
         let plain = inputs.map { $0?.plain() }
-        var y = try chain.conv.run(Array(plain.prefix(3)), ctx)[0]
-        for (p, k) in zip(postOps, chain.steps) {
-            y = try k.run(p.op == "Add" ? [y, try plain.required(3, "sum operand")] : [y], ctx)[0]
+        // Each step reads its attributes from its own node, not from the fused one.
+        var y = try chain.conv.kernel.run(Array(plain.prefix(3)), KernelContext(node: chain.conv.node, opset: 17, pool: ctx.pool))[0]
+        for (p, step) in zip(postOps, chain.steps) {
+            let stepContext = KernelContext(node: step.node, opset: step.opset, pool: ctx.pool)
+            y = try step.kernel.run(p.op == "Add" ? [y, try plain.required(3, "sum operand")] : [y], stepContext)[0]
         }
         return [y]
     }
 
-    private func makeUnfused() throws -> (conv: Kernel, steps: [Kernel]) {
+    typealias UnfusedStep = (node: Node, opset: Int, kernel: Kernel)
+
+    private func makeUnfused() throws -> (conv: UnfusedStep, steps: [UnfusedStep]) {
         func reference(_ n: Node, _ opset: Int) throws -> Kernel {
             guard let def = OpRegistry.standard.definition(domain: n.domain, type: n.opType) else {
                 throw RuntimeError.unsupported("no reference kernel for \(n.opType)")
             }
             return try def.makeReference(n, opset)
         }
-        let conv = try reference(FusedConv.convolution(node), 17)
-        let steps = try postOps.map { p -> Kernel in
+        let convNode = FusedConv.convolution(node)
+        let conv = (node: convNode, opset: 17, kernel: try reference(convNode, 17))
+        let steps = try postOps.map { p -> UnfusedStep in
             var attrs: [String: Attribute] = [:]
             switch p.op {
             case "LeakyRelu", "Elu": attrs["alpha"] = .float(p.alpha)
@@ -270,7 +275,8 @@ final class DNNLConvKernel: DNNLKernel {
             }
             let n = Node(opType: p.op, inputs: p.op == "Add" ? ["y", "z"] : ["y"], outputs: ["out"], attributes: attrs)
             // Clip's bounds are attributes up to opset 10.
-            return try reference(n, p.op == "Clip" ? 10 : 17)
+            let opset = p.op == "Clip" ? 10 : 17
+            return (node: n, opset: opset, kernel: try reference(n, opset))
         }
         return (conv, steps)
     }
