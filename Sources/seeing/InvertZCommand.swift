@@ -27,7 +27,7 @@ struct InvertZCommand: ParsableCommand {
               let zDims = zInfo.shape, zDims.dropFirst().allSatisfy({ $0.value != nil }) else {
             throw CLIError("\(model): expected one latent input with a fixed shape apart from the batch")
         }
-        let image = m.graph.outputs[0].name
+        guard let image = m.graph.outputs.first?.name else { throw CLIError("\(model) declares no outputs") }
         let zShape = [1] + zDims.dropFirst().map { $0.value! }
 
         // Loss graph: mse(G(z), target), appended to the generator.

@@ -38,7 +38,7 @@ struct SampleCommand: ParsableCommand {
         guard let zShape = zInfo.shape, zShape.count >= 1, zShape.dropFirst().allSatisfy({ $0.value != nil }) else {
             throw CLIError("latent '\(zInfo.name)' must have a fixed shape apart from the batch dimension, got \(zInfo.shapeDescription)")
         }
-        let outName = output ?? g.outputs.first!.name
+        guard let outName = output ?? g.outputs.first?.name else { throw CLIError("\(model) declares no outputs") }
         let perSample = zShape.dropFirst().map { $0.value! }
         // One seeded stream for all latents, so a sample does not depend on the batch size.
         let zAll = Tensor.randomNormal([n] + perSample, seed: seed)
