@@ -31,9 +31,12 @@ struct GradCommand: ParsableCommand {
         guard let kind = BackendKind(rawValue: backend) else {
             throw CLIError("unknown backend '\(backend)'; known: \(BackendKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let names = wrt.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !names.isEmpty else { throw CLIError("--wrt needs at least one name") }
-        guard Set(names).count == names.count else { throw CLIError("--wrt lists a name twice: \(names.joined(separator: ", "))") }
+        let specs = try inputs.map(InputSpec.init(parsing:))
+        let dimValues = try InputSpec.parseDims(dims)
+        let result = try ONNXImporter.load(path: model)
+        let graph = result.model.graph
+        let request = try GradientRequest(output: output, wrt: wrt, graph: graph, modelPath: model)
+        let names = request.names
         // Two names must not overwrite each other's file.
         var files: [String: String] = [:]
         for n in names {
@@ -41,25 +44,12 @@ struct GradCommand: ParsableCommand {
             if let other = files[f] { throw CLIError("--wrt '\(other)' and '\(n)' would both be written to \(f)") }
             files[f] = n
         }
-
-        let specs = try inputs.map(InputSpec.init(parsing:))
-        let dimValues = try InputSpec.parseDims(dims)
-        let result = try ONNXImporter.load(path: model)
-        let graph = result.model.graph
         var feeds: [String: Tensor] = [:]
         for s in specs {
             if feeds[s.name] != nil { throw CLIError("--input \(s.name) given twice") }
             feeds[s.name] = try s.load(declared: graph.inputs.first { $0.name == s.name }, dims: dimValues)
         }
-        let declared = Set(graph.inputs.map(\.name))
-        guard declared.contains(output) || graph.initializers[output] != nil || graph.nodes.contains(where: { $0.outputs.contains(output) }) else {
-            throw CLIError("--of '\(output)' is not a value of \(model) (outputs: \(graph.outputs.map(\.name).joined(separator: ", ")))")
-        }
-        for n in names where !declared.contains(n) && graph.initializers[n] == nil {
-            throw CLIError("--wrt '\(n)' is neither an input nor an initializer of \(model) (inputs: \(graph.runtimeInputs.map(\.name).joined(separator: ", ")); \(graph.initializers.count) initializers)")
-        }
-        let parameters = Set(names.filter { graph.initializers[$0] != nil })
-        let session = try Session(model: result.model, backend: kind, parameters: parameters)
+        let session = try Session(model: result.model, backend: kind, parameters: request.parameters)
         let seed = try cotangent.map { try NPY.read(path: $0) }
         let r = try session.gradients(feeds, of: output, wrt: names, cotangent: seed)
 
