@@ -229,7 +229,9 @@ final class DNNLConvKernel: DNNLKernel {
                                          prefer: DNNLConvKernel.preferred)
             }
             // Winograd exists only on some ISAs (AVX-512) and shapes: direct otherwise.
-            if DNNLConvKernel.prefersWinograd(g), let p = try? create(dnnl_convolution_winograd) {
+            // Its weight transform is a slow reorder: worth it only for constant weights, which are
+            // transformed once (trainable weights would pay it on every run).
+            if constantWeights, DNNLConvKernel.prefersWinograd(g), let p = try? create(dnnl_convolution_winograd) {
                 primitive = p
             } else {
                 primitive = try create(dnnl_convolution_direct)
