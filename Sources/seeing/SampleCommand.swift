@@ -48,16 +48,15 @@ struct SampleCommand: ParsableCommand {
         let perCount = perSample.reduce(1, *)
         let zs = zAll.toArray(Float.self)
         var start = 0
-        let t0 = Date()
+        let bar = ProgressBar(total: n, label: "sample")
         while start < n {
             let b = min(batch, n - start)
             let z = Tensor(shape: [b] + perSample, floats: Array(zs[(start * perCount)..<((start + b) * perCount)]))
             let y = try session.run([zInfo.name: z], outputs: [outName])[outName]!
             images += try ImageGrid.images(from: y)
             start += b
-            FileHandle.standardError.write("\rsampled \(start)/\(n)".data(using: .utf8)!)
+            bar.update(start)
         }
-        FileHandle.standardError.write(String(format: "  (%.2f s)\n", Date().timeIntervalSince(t0)).data(using: .utf8)!)
         for (i, im) in images.enumerated() {
             try PNGWriter.write(im, to: (out as NSString).appendingPathComponent(String(format: "sample_%04d.png", i)))
         }

@@ -21,6 +21,8 @@ public final class Session {
     /// Values that never depend on inputs (initializers, Constant nodes, their functions).
     private(set) var constants: [String: Tensor]
     private var plans: [String: Plan] = [:]
+    /// Every value name the graph defines (inputs, initializers, node outputs): what `run` may return.
+    private let knownValues: Set<String>
     /// Steps evaluated once at construction (their outputs are in `constants`).
     private var foldedAtInit: [Bool]
     let pool = BufferPool()
@@ -126,6 +128,7 @@ public final class Session {
         var rel = [[String]](repeating: [], count: order.count)
         for (name, step) in last { rel[step].append(name) }
         releaseAfter = rel
+        knownValues = Set(g.inputs.map(\.name)).union(g.initializers.keys).union(g.nodes.flatMap(\.outputs))
         constants = g.initializers
         foldedAtInit = [Bool](repeating: false, count: order.count)
         try foldConstants()
@@ -306,10 +309,7 @@ public final class Session {
     /// Ops whose output shape depends on the data itself.
     static let dataDependentShapeOps: Set<String> = ["NonZero", "Unique", "Compress", "NonMaxSuppression", "Range"]
 
-    private func isKnownValue(_ name: String) -> Bool {
-        if constants[name] != nil || graph.inputs.contains(where: { $0.name == name }) { return true }
-        return graph.nodes.contains { $0.outputs.contains(name) }
-    }
+    private func isKnownValue(_ name: String) -> Bool { knownValues.contains(name) }
 
     /// Runs one step's kernel, wrapping errors with the node and its input types.
     private func execute(step: Int, values: [String: Tensor]) throws -> [Tensor] {
