@@ -1,5 +1,6 @@
 import Foundation
 import Importer
+import ONNXTestSupport
 import Runtime
 import SwiftProtobuf
 
@@ -15,19 +16,7 @@ final class SyntheticSuite {
     deinit { try? FileManager.default.removeItem(atPath: root) }
 
     static func value(_ name: String, _ elem: Int32, _ dims: [Int64]) -> Onnx_ValueInfoProto {
-        var t = Onnx_TypeProto.Tensor()
-        t.elemType = elem
-        var s = Onnx_TensorShapeProto()
-        s.dim = dims.map { d in
-            var dim = Onnx_TensorShapeProto.Dimension()
-            dim.dimValue = d
-            return dim
-        }
-        t.shape = s
-        var v = Onnx_ValueInfoProto()
-        v.name = name
-        v.type.tensorType = t
-        return v
+        Proto.value(name, elem, dims.map { Int($0) })
     }
 
     static func sequenceValue(_ name: String) -> Onnx_ValueInfoProto {
@@ -40,15 +29,11 @@ final class SyntheticSuite {
     }
 
     static func tensor(_ dtype: Int32, _ dims: [Int64], raw: [UInt8]) -> Onnx_TensorProto {
-        var t = Onnx_TensorProto()
-        t.dataType = dtype
-        t.dims = dims
-        t.rawData = Data(raw)
-        return t
+        Proto.tensor("", dtype, dims, raw: raw)
     }
 
     static func floats(_ v: [Float]) -> Onnx_TensorProto {
-        tensor(1, [Int64(v.count)], raw: v.withUnsafeBytes { Array($0) })
+        tensor(1, [Int64(v.count)], raw: Proto.bytes(v))
     }
 
     /// A test whose graph has `nodes` (none: the output is the input itself).
