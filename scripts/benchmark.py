@@ -18,6 +18,9 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper, shape_inference
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
+import benchmark_doc  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEEING = os.path.join(ROOT, ".build", "release", "seeing")
 BEGIN, END = "<!-- benchmark:begin -->", "<!-- benchmark:end -->"
@@ -146,17 +149,7 @@ def main():
     table = "\n".join(lines)
     print(table)
     if args.write:
-        doc = os.path.join(ROOT, "docs", "benchmarks.md")
-        text = open(doc).read()
-        if BEGIN not in text or END not in text:
-            sys.exit(f"{doc} lacks the {BEGIN} … {END} markers")
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        with open(doc + ".tmp", "w") as out:
-            out.write(head + BEGIN + "\n" + table + "\n" + END + tail)
-        os.replace(doc + ".tmp", doc)
-        print(f"updated {doc}", file=sys.stderr)
-
+        benchmark_doc.replace_between(BEGIN, END, table)
 
 if __name__ == "__main__":
     main()
