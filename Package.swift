@@ -45,7 +45,8 @@ let package = Package(
                         "Conformance", "Importer", "Runtime", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                     ],
                     exclude: ["manifest.txt"]),
-        .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime"]),
+        .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime", "ONNXTestSupport"]),
+        .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Importer", "Runtime", "ONNXTestSupport"]),
         .testTarget(name: "CLITests", dependencies: [
             "Importer", "Runtime", "seeing", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),

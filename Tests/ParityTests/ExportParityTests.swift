@@ -1,5 +1,6 @@
 import Foundation
 import Importer
+import ONNXTestSupport
 import Runtime
 import XCTest
 

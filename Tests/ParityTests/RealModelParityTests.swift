@@ -1,4 +1,5 @@
 import Importer
+import ONNXTestSupport
 import Runtime
 import XCTest
 

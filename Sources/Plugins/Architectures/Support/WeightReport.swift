@@ -7,6 +7,12 @@ public struct WeightReport: CustomStringConvertible {
         public var name: String
         public var expected: [Int]
         public var got: [Int]
+
+        public init(name: String, expected: [Int], got: [Int]) {
+            self.name = name
+            self.expected = expected
+            self.got = got
+        }
     }
 
     /// Asked for by the architecture, absent from the checkpoint (initialised instead).

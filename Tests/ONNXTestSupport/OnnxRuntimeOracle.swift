@@ -3,12 +3,13 @@ import Importer
 import Runtime
 import XCTest
 
-/// Runs onnxruntime (through scripts/tools/ort_run.py) on the same inputs as our runtime.
-enum OnnxRuntimeOracle {
-    static let repoRoot: URL = URL(fileURLWithPath: #filePath)
+/// Runs onnxruntime (through scripts/tools/ort_run.py) on the same inputs as our runtime; shared
+/// by every test target that checks a graph against it.
+public enum OnnxRuntimeOracle {
+    public static let repoRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func modelPath(_ relative: String) throws -> String {
+    public static func modelPath(_ relative: String) throws -> String {
         let p = repoRoot.appendingPathComponent(relative).path
         guard FileManager.default.fileExists(atPath: p) else {
             throw XCTSkip("\(relative) is missing: run scripts/fetch-models.py (scripts/test.sh does)")
@@ -17,7 +18,7 @@ enum OnnxRuntimeOracle {
     }
 
     /// Outputs of onnxruntime for `feeds`, by value name.
-    static func run(model: String, feeds: [String: Tensor], outputs: [String]) throws -> [String: Tensor] {
+    public static func run(model: String, feeds: [String: Tensor], outputs: [String]) throws -> [String: Tensor] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seeing-ort-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -49,7 +50,7 @@ enum OnnxRuntimeOracle {
     }
 
     /// Runs a repository script with python3; its exit status and output (stdout, then stderr).
-    static func python(_ script: String, _ args: [String]) throws -> (status: Int32, output: String) {
+    public static func python(_ script: String, _ args: [String]) throws -> (status: Int32, output: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seeing-py-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -69,7 +70,7 @@ enum OnnxRuntimeOracle {
     }
 
     /// max |a − b| / max |b|: the error relative to the reference output's scale.
-    static func relativeError(_ a: Tensor, _ b: Tensor) -> Double {
+    public static func relativeError(_ a: Tensor, _ b: Tensor) -> Double {
         let x = a.floats, y = b.floats
         var maxDiff = 0.0, maxRef = 0.0
         for i in 0..<min(x.count, y.count) {
