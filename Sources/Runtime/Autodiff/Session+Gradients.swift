@@ -6,12 +6,15 @@ extension Session {
         public var value: Tensor
         /// d sum(output ⊙ cotangent) / d name, for each requested name (shape of that value).
         public var gradients: [String: Tensor]
+        /// The values asked for with `collecting:` from the same forward run.
+        public var values: [String: Tensor] = [:]
     }
 
     /// Gradients of sum(`output` ⊙ `cotangent`) (cotangent defaults to ones) with respect to
-    /// graph inputs or parameters named in `wrt`.
+    /// graph inputs or parameters named in `wrt`. `collecting` names further values to return
+    /// from the same forward run (e.g. updated batch-norm running statistics).
     public func gradients(_ feeds: [String: Tensor], of output: String, wrt: [String],
-                          cotangent: Tensor? = nil) throws -> GradientResult {
+                          cotangent: Tensor? = nil, collecting: [String] = []) throws -> GradientResult {
         let nodes = order.map { graph.nodes[$0] }
         let known = Set(graph.inputs.map(\.name))
         for name in wrt where !known.contains(name) {
@@ -39,7 +42,7 @@ extension Session {
         for (step, n) in nodes.enumerated() where onPath[step] {
             for v in n.inputs + n.outputs where !v.isEmpty { retain.insert(v) }
         }
-        let values = try forward(feeds, outputs: [output], retaining: retain)
+        let values = try forward(feeds, outputs: [output] + collecting, retaining: retain)
         let y = values[output]!
         let seed: Tensor
         if let c = cotangent {
@@ -83,6 +86,8 @@ extension Session {
             let x = feeds[name] ?? parameters[name]!
             result[name] = Tensor(zeros: x.shape, dtype: x.dtype)
         }
-        return GradientResult(value: y, gradients: result)
+        var collected: [String: Tensor] = [:]
+        for name in collecting { collected[name] = values[name]?.plain() }
+        return GradientResult(value: y, gradients: result, values: collected)
     }
 }

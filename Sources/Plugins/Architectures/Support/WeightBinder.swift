@@ -32,6 +32,7 @@ public struct WeightBinder {
     public var sourceNames: [String] { source.names }
 
     public mutating func parameter(_ name: String, shape: [Int], initializer: ParameterInit) -> Tensor {
+        report.parameters.append(name)
         if let t = source[name] {
             used.insert(name)
             if t.shape == shape {

@@ -23,6 +23,9 @@ public struct WeightReport: CustomStringConvertible {
     public var misshaped: [Mismatch] = []
     /// Bound from the checkpoint.
     public var loaded: [String] = []
+    /// Every parameter the architecture asked for, in order (bound or initialised): what a
+    /// trainer may train, as opposed to the graph's fixed constants.
+    public var parameters: [String] = []
 
     public init() {}
 
