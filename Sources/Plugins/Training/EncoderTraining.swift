@@ -26,18 +26,25 @@ public struct EncoderTraining {
     /// The latent's shape without the batch.
     public let latentShape: [Int]
 
-    public init(generator: Model, encoder built: BuiltNetwork, latentLoss: LatentLoss = .mse, imageWeight: Float = 0) throws {
+    /// The generator's latent shape without the batch; its only input must have a fixed one.
+    public static func latentShape(of generator: Model) throws -> [Int] {
         let g = generator.graph
         guard g.runtimeInputs.count == 1, let zInfo = g.runtimeInputs.first, let zDims = zInfo.shape,
               zDims.dropFirst().allSatisfy({ $0.value != nil }) else {
             throw RuntimeError(.badInput, "\(generator.sourcePath ?? "generator"): expected one latent input with a fixed shape apart from the batch, got \(g.runtimeInputs.map { "\($0.name)\($0.shapeDescription)" })")
         }
+        return zDims.dropFirst().map { $0.value! }
+    }
+
+    public init(generator: Model, encoder built: BuiltNetwork, latentLoss: LatentLoss = .mse, imageWeight: Float = 0) throws {
+        let g = generator.graph
+        latentShape = try Self.latentShape(of: generator)
+        let zInfo = g.runtimeInputs[0]
         guard let image = g.outputs.first?.name else { throw RuntimeError(.badInput, "the generator declares no outputs") }
         guard built.inputs.count == 1, let encoderInput = built.inputs.first, let encoderOutput = built.outputs.first else {
             throw RuntimeError(.badInput, "the encoder must have one input and an output")
         }
         let zName = "z"
-        latentShape = zDims.dropFirst().map { $0.value! }
         latentInput = zName
 
         let training = BatchNormTraining.enable(built.model.graph, opset: built.model.opset)
