@@ -31,6 +31,7 @@ struct TrainEncoderCommand: ParsableCommand {
     @Flag(help: "Start afresh even when OUT/checkpoints has a checkpoint.") var noResume = false
     @Option(help: "Held-out latents for the final evaluation.") var evaluate: Int = 256
     @Option(help: "Backend: dnnl (default) or reference.") var backend: String = "dnnl"
+    @Flag(help: "Print the time spent per op type (forward and backward) at the end.") var profile = false
 
     func run() throws {
         guard steps > 0, batch > 0, evaluate >= 0, checkpointEvery >= 0 else { throw CLIError("--steps and --batch must be positive") }
@@ -88,7 +89,12 @@ struct TrainEncoderCommand: ParsableCommand {
             try ONNXExporter.write(encoderModel, to: (folder as NSString).appendingPathComponent("encoder.onnx"), parameters: s.parameters)
             try LossCurve.write(earlier + trainer.losses, to: (folder as NSString).appendingPathComponent("losses.csv"))
         }
+        session.profiling = profile
         let started = try trainer.run()
+        if profile {
+            print("time per op type over \(trainer.losses.count) steps:")
+            for (op, t) in session.profile.sorted(by: { $0.value > $1.value }) { print(String(format: "  %-32@ %9.3f s", op as NSString, t)) }
+        }
         if started > 0 { print("resumed from step \(started)") }
         let curve = earlier.prefix(started) + trainer.losses
         try ONNXExporter.write(encoderModel, to: (out as NSString).appendingPathComponent("encoder.onnx"), parameters: session.parameters)

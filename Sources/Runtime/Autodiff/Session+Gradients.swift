@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reverse-mode differentiation over the executed plan: a forward run that keeps the values
 /// backward rules read, then one VJP rule per node in reverse order.
 extension Session {
@@ -69,7 +71,11 @@ extension Session {
                                  outputGrads: outGrads, needsGrad: n.inputs.map { reaches.contains($0) }, pool: pool)
             let inGrads: [Tensor?]
             do {
+                let t0 = profiling ? DispatchTime.now().uptimeNanoseconds : 0
                 inGrads = try rule(ctx)
+                if profiling {
+                    profile["backward " + n.opType, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                }
             } catch let e as RuntimeError {
                 throw RuntimeError(e.kind, "\(sourceName): gradient of node \(n.label): \(e.message)")
             }
