@@ -46,6 +46,21 @@ public struct WeightBinder {
         return initialise(shape, initializer)
     }
 
+    /// A buffer (e.g. StyleGAN's fixed noise): bound from the checkpoint when it has `name`,
+    /// seeded otherwise without counting as missing, since PyTorch ports often leave such
+    /// buffers out of their state dicts.
+    public mutating func buffer(_ name: String, shape: [Int], initializer: ParameterInit) -> Tensor {
+        guard source[name] != nil else { return initialise(shape, initializer) }
+        return parameter(name, shape: shape, initializer: initializer)
+    }
+
+    /// Marks a checkpoint entry the architecture reads nothing from (BatchNorm's
+    /// `num_batches_tracked`, a progressive GAN's lower-resolution output layers) as accounted
+    /// for, so it is not reported as unexpected.
+    public mutating func acknowledge(_ name: String) {
+        if source[name] != nil { used.insert(name) }
+    }
+
     /// Closes the report: every checkpoint tensor nobody asked for is "unexpected".
     public mutating func finish() -> WeightReport {
         report.unexpected = source.names.filter { !used.contains($0) }
