@@ -38,9 +38,10 @@ struct GridAxis {
     func taps(_ g: Double, _ index: UnsafeMutablePointer<Int>, _ weight: UnsafeMutablePointer<Double>,
               slope: UnsafeMutablePointer<Double>? = nil) {
         var x = alignCorners ? (g + 1) / 2 * Double(size - 1) : ((g + 1) * Double(size) - 1) / 2
-        var dx = alignCorners ? Double(size - 1) / 2 : Double(size) / 2
+        // dx/dg: the pixel coordinate per unit of g, through the padding fold below.
+        var dxdg = alignCorners ? Double(size - 1) / 2 : Double(size) / 2
         // Keeps the integer conversions below total: NaN reads as far outside, huge values are capped.
-        if x.isNaN || abs(x) > 1e9 { dx = 0 }
+        if x.isNaN || abs(x) > 1e9 { dxdg = 0 }
         x = x.isNaN ? -1e9 : min(max(x, -1e9), 1e9)
         if mode == .nearest { x = x.rounded(.toNearestOrEven) }
         // Bicubic pads each tap instead (PyTorch and onnxruntime; the ONNX reference clamps
@@ -48,8 +49,8 @@ struct GridAxis {
         if mode != .cubic && (x < low || x > high) {
             switch padding {
             case .zeros: break
-            case .border: x = min(max(x, 0), Double(size - 1)); dx = 0
-            case .reflection: let r = reflect(x); x = r.value; dx *= r.slope
+            case .border: x = min(max(x, 0), Double(size - 1)); dxdg = 0
+            case .reflection: let r = reflect(x); x = r.value; dxdg *= r.slope
             }
         }
         switch mode {
@@ -61,7 +62,7 @@ struct GridAxis {
             let x0 = x.rounded(.down), t = x - x0
             index[0] = pixel(Int(x0)); weight[0] = 1 - t
             index[1] = pixel(Int(x0) + 1); weight[1] = t
-            if let slope { slope[0] = -dx; slope[1] = dx }
+            if let slope { slope[0] = -dxdg; slope[1] = dxdg }
         case .cubic:
             let x0 = x.rounded(.down), t = x - x0
             let a = -0.75
@@ -74,10 +75,10 @@ struct GridAxis {
             for k in 0..<4 { index[k] = pixel(Int(x0) - 1 + k) }
             if let slope {
                 // d weight/dt (u and v fall as t rises), times dt/dg.
-                slope[0] = ((3 * a * s - 10 * a) * s + 8 * a) * dx
-                slope[1] = (3 * (a + 2) * t - 2 * (a + 3)) * t * dx
-                slope[2] = -(3 * (a + 2) * u - 2 * (a + 3)) * u * dx
-                slope[3] = -((3 * a * v - 10 * a) * v + 8 * a) * dx
+                slope[0] = ((3 * a * s - 10 * a) * s + 8 * a) * dxdg
+                slope[1] = (3 * (a + 2) * t - 2 * (a + 3)) * t * dxdg
+                slope[2] = -(3 * (a + 2) * u - 2 * (a + 3)) * u * dxdg
+                slope[3] = -((3 * a * v - 10 * a) * v + 8 * a) * dxdg
             }
         }
     }
