@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Importer", dependencies: [
             "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG"]),
+        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG", "COpenBLAS"]),
         .target(name: "Conformance", dependencies: ["Runtime", "Importer"]),
         .executableTarget(name: "seeing", dependencies: [
             "Runtime", "Importer", "Plugins", "Conformance",
