@@ -53,21 +53,26 @@ public enum FSDBootstrap {
     /// twice the self-distance two full-size samples would show.
     public static func selfDistance(_ tally: SegmentationTally, seed: UInt64 = 1) throws -> FrechetDistance {
         try requirePerImage(tally)
-        let half = tally.count / 2
-        guard half >= 2 else { throw RuntimeError(.badInput, "self-distance: \(tally.count) images cannot make two halves of at least 2") }
-        var rng = SeededRandom(seed: seed)
-        var order = Array(0..<tally.count)
-        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, uniformIndex(i + 1, &rng)) }
+        let (first, second) = try halves(count: tally.count, seed: seed)
         let classes = (0..<tally.classCount).filter { c in (0..<tally.count).contains { tally.perImage[$0 * tally.classCount + c] != 0 } }
         let rows = WeightedImageRows(tally, classes: classes)
-        var first = [Int32](repeating: 0, count: tally.count), second = first
-        for i in 0..<half {
-            first[order[i]] = 1
-            second[order[half + i]] = 1
-        }
-        let m1 = rows.moments(weights: first, total: half), m2 = rows.moments(weights: second, total: half)
+        var w1 = [Int32](repeating: 0, count: tally.count), w2 = w1
+        for i in first { w1[i] = 1 }
+        for i in second { w2[i] = 1 }
+        let m1 = rows.moments(weights: w1, total: first.count), m2 = rows.moments(weights: w2, total: second.count)
         return try FrechetDistance.compute(mean1: m1.mean, covariance1: m1.covariance, mean2: m2.mean,
                                            covariance2: m2.covariance, n: classes.count)
+    }
+
+    /// The two disjoint random halves (image indices, ⌊count/2⌋ each) `selfDistance` compares:
+    /// a seeded Fisher–Yates shuffle of 0..<count, split in the middle.
+    public static func halves(count: Int, seed: UInt64) throws -> (first: [Int], second: [Int]) {
+        let half = count / 2
+        guard half >= 2 else { throw RuntimeError(.badInput, "self-distance: \(count) images cannot make two halves of at least 2") }
+        var rng = SeededRandom(seed: seed)
+        var order = Array(0..<count)
+        for i in stride(from: count - 1, to: 0, by: -1) { order.swapAt(i, uniformIndex(i + 1, &rng)) }
+        return (Array(order[0..<half]), Array(order[half..<(2 * half)]))
     }
 
     // MARK: helpers

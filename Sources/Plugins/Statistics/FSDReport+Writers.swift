@@ -31,7 +31,7 @@ extension FSDReport {
     }
 
     /// RFC 4180 quoting for fields holding commas, quotes or line breaks.
-    static func csvField(_ s: String) -> String {
+    public static func csvField(_ s: String) -> String {
         guard s.contains(where: { ",\"\n\r".contains($0) }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

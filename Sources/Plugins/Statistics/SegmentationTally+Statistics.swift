@@ -130,8 +130,13 @@ extension SegmentationTally {
 /// last place), so no cancellation error.
 func exactDifference(_ a: Int64, _ b: Int64, _ c: Int64, _ d: Int64) -> Double {
     let x = a.multipliedFullWidth(by: b), y = c.multipliedFullWidth(by: d)
-    let low = x.low &- y.low
-    let borrow: Int64 = x.low < y.low ? 1 : 0
-    let high = x.high &- y.high &- borrow
-    return Double(high) * 0x1p64 + Double(low)
+    var low = x.low &- y.low
+    var high = x.high &- y.high &- (x.low < y.low ? 1 : 0)
+    let negative = high < 0
+    if negative { // two's complement negation of the 128-bit value
+        low = ~low &+ 1
+        high = ~high &+ (low == 0 ? 1 : 0)
+    }
+    let magnitude = Double(UInt64(bitPattern: high)) * 0x1p64 + Double(low)
+    return negative ? -magnitude : magnitude
 }
