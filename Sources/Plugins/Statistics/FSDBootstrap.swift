@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 import Runtime
 
@@ -124,10 +125,17 @@ public enum FSDBootstrap {
     }
 
     /// `body(0..<count)` on `threads` threads, results in index order; the first error wins.
+    /// OpenBLAS is held to one thread meanwhile (process-wide, restored after): its own threads
+    /// competing with the workers made two workers 2.5× slower than one, and its results depend
+    /// in the last bits on its thread count, which must not leak into the resamples.
     static func parallelMap<T>(_ count: Int, threads: Int, _ body: @escaping (Int) throws -> T) throws -> [T] {
         let results = ResultSlots<T>(count)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { worker in
-            for i in stride(from: worker, to: count, by: max(1, min(threads, count))) {
+        let workers = max(1, min(threads, count))
+        let blasThreads = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(blasThreads) }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for i in stride(from: worker, to: count, by: workers) {
                 do { results.set(i, .success(try body(i))) } catch { results.set(i, .failure(error)) }
             }
         }

@@ -111,10 +111,13 @@ final class SegmentationTallyTests: XCTestCase {
         expect("no class names") { _ = try SegmentationTally(classNames: [], accumulation: .areaFractions, provenance: .test()) }
 
         var areas = try tally(.areaFractions)
+        expect("at least 1 image") { _ = try areas.mean() }
+        expect("label 7 at pixel 5") { try areas.add(labels: [0, 1, 2, 1, 0, 7] as [Int32]) }
+        try areas.add(labels: [0, 1, 2, 1, 0, 2] as [Int32]) // any size; nothing left over from the rejected map
+        for m in try areas.mean() { XCTAssertEqual(m, 100.0 / 3, accuracy: 1e-12) }
         expect("is nan") { try areas.add(areas: [.nan, 0.5, 0.5]) }
         expect("fractions in [0, 1]") { try areas.add(areas: [0, 50, 50]) }
         expect("3 classes") { try areas.add(areas: [1, 0]) }
-        expect("at least 1 image") { _ = try areas.mean() }
 
         var other = try SegmentationTally(classNames: ["-", "a", "c"], accumulation: .pixelCounts(pixelsPerImage: 4), provenance: .test())
         expect("class 2 is 'b' vs 'c'") { try counts.merge(other) }
