@@ -20,6 +20,8 @@ public struct FSDInterval: Codable, Equatable, Sendable {
     public var basicUpper: Double
     /// Mean of the resampled FSDs (minus the estimate: the bootstrap estimate of the bias).
     public var bootstrapMean: Double
+    /// Every resample's FSD, in resample order (`FSDBootstrap.resampleWeights` gives its images).
+    public var samples: [Double]
 }
 
 public enum FSDBootstrap {
@@ -35,18 +37,32 @@ public enum FSDBootstrap {
         let rows = (WeightedImageRows(real, classes: classes), WeightedImageRows(generated, classes: classes))
         var seeds = SeededRandom(seed: seed)
         let resampleSeeds = (0..<resamples).map { _ in seeds.next() }
-        let values = try parallelMap(resamples, threads: threads) { b -> Double in
-            var rng = SeededRandom(seed: resampleSeeds[b])
-            let w1 = multinomialCounts(rows.0.count, &rng), w2 = multinomialCounts(rows.1.count, &rng)
+        let samples = try parallelMap(resamples, threads: threads) { b -> Double in
+            let (w1, w2) = weights(rows.0.count, rows.1.count, seed: resampleSeeds[b])
             let m1 = rows.0.moments(weights: w1, total: rows.0.count)
             let m2 = rows.1.moments(weights: w2, total: rows.1.count)
             return try FrechetDistance.compute(mean1: m1.mean, covariance1: m1.covariance, mean2: m2.mean,
                                                covariance2: m2.covariance, n: classes.count).total
-        }.sorted()
-        let lo = quantile(values, (1 - confidence) / 2), hi = quantile(values, (1 + confidence) / 2)
+        }
+        let sorted = samples.sorted()
+        let lo = quantile(sorted, (1 - confidence) / 2), hi = quantile(sorted, (1 + confidence) / 2)
         return FSDInterval(confidence: confidence, resamples: resamples, seed: seed, lower: lo, upper: hi,
                            basicLower: 2 * estimate - hi, basicUpper: 2 * estimate - lo,
-                           bootstrapMean: values.reduce(0, +) / Double(resamples))
+                           bootstrapMean: samples.reduce(0, +) / Double(resamples), samples: samples)
+    }
+
+    /// How often each image is drawn in resample `resample` of `interval(…, seed:)`: multinomial
+    /// counts over the real and the generated images (each summing to its set's size).
+    public static func resampleWeights(realCount: Int, generatedCount: Int, seed: UInt64, resample: Int) -> (real: [Int32], generated: [Int32]) {
+        var seeds = SeededRandom(seed: seed)
+        for _ in 0..<resample { _ = seeds.next() }
+        return weights(realCount, generatedCount, seed: seeds.next())
+    }
+
+    private static func weights(_ n1: Int, _ n2: Int, seed: UInt64) -> ([Int32], [Int32]) {
+        var rng = SeededRandom(seed: seed)
+        let w1 = multinomialCounts(n1, &rng)
+        return (w1, multinomialCounts(n2, &rng))
     }
 
     /// The paper's sensitivity test within one set: FSD between two disjoint random halves

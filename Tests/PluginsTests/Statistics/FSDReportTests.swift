@@ -47,14 +47,15 @@ final class FSDReportTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(di.upper, diff.fsd.total)
     }
 
-    /// The self-distance is FSD between tallies built from the two halves (sparse label-map rows
-    /// and dense area rows take different code paths).
+    /// The self-distance is FSD between tallies built from the two halves (sparse rows for many
+    /// classes with few per image, dense rows otherwise).
     func testSelfDistanceEqualsFSDOfTheTwoHalves() throws {
-        let sparse = try Self.real.tally(images: 300, pixels: 1024, seed: 4)
+        let sparse = try SyntheticScenes(classes: 336, active: 150).tally(images: 300, pixels: 1024, seed: 4)
+        let fewClasses = try Self.real.tally(images: 300, pixels: 1024, seed: 4)
         var dense = try SegmentationTally(classNames: (0..<12).map { "c\($0)" }, accumulation: .areaFractions, keepsPerImage: true, provenance: .test())
         var rng = SeededRandom(seed: 9)
         for _ in 0..<301 { try dense.add(areas: (0..<12).map { _ in 0.02 + 0.06 * rng.uniform() }) }
-        for t in [sparse, dense] {
+        for t in [sparse, fewClasses, dense] {
             let (first, second) = try FSDBootstrap.halves(count: t.count, seed: 5)
             XCTAssertEqual(Set(first).intersection(second).count, 0)
             var h1 = try SegmentationTally(classNames: t.classNames, accumulation: .areaFractions, provenance: .test()), h2 = h1
@@ -65,6 +66,39 @@ final class FSDReportTests: XCTestCase {
             let got = try FSDBootstrap.selfDistance(t, seed: 5)
             XCTAssertEqual(got.total, expected.total, accuracy: 1e-9 * expected.total)
             XCTAssertEqual(got.meanPart, expected.meanPart, accuracy: 1e-9 * expected.total)
+        }
+    }
+
+    /// A resample's FSD is FSD between tallies holding each image as often as it was drawn
+    /// (sparse label-map rows and dense area rows).
+    func testResamplesAreFSDsOfTheDrawnImages() throws {
+        var dense = try SegmentationTally(classNames: (0..<12).map { "c\($0)" }, accumulation: .areaFractions, keepsPerImage: true, provenance: .test())
+        var rng = SeededRandom(seed: 9)
+        for _ in 0..<150 { try dense.add(areas: (0..<12).map { _ in 0.02 + 0.06 * rng.uniform() }) }
+        var dense2 = dense
+        for _ in 0..<30 { try dense2.add(areas: (0..<12).map { _ in 0.01 + 0.05 * rng.uniform() }) }
+        // Many classes, ~8 per image: sparse rows; 40 classes: dense rows; dense areas: dense rows.
+        let many = SyntheticScenes(classes: 336, active: 150)
+        let pairs = [(try many.tally(images: 200, pixels: 256, seed: 1), try many.tally(images: 150, pixels: 256, seed: 2)),
+                     (try Self.real.tally(images: 200, pixels: 256, seed: 1), try Self.halved.tally(images: 150, pixels: 256, seed: 2)),
+                     (dense, dense2)]
+        for (a, b) in pairs {
+            let interval = try FSDBootstrap.interval(real: a, generated: b, resamples: 3, seed: 8, threads: 2)
+            for resample in 0..<3 {
+                let (w1, w2) = FSDBootstrap.resampleWeights(realCount: a.count, generatedCount: b.count, seed: 8, resample: resample)
+                XCTAssertEqual(w1.reduce(0, +), Int32(a.count))
+                XCTAssertEqual(w2.reduce(0, +), Int32(b.count))
+                func drawn(_ t: SegmentationTally, _ w: [Int32]) throws -> SegmentationTally {
+                    var out = try SegmentationTally(classNames: t.classNames, accumulation: .areaFractions, provenance: .test())
+                    let k = t.classCount
+                    for (i, n) in w.enumerated() where n > 0 {
+                        for _ in 0..<n { try out.add(areas: (0..<k).map { t.perImage[i * k + $0] / 100 }) }
+                    }
+                    return out
+                }
+                let expected = try FrechetDistance.between(drawn(a, w1).moments(), drawn(b, w2).moments()).total
+                XCTAssertEqual(interval.samples[resample], expected, accuracy: 1e-9 * expected)
+            }
         }
     }
 
