@@ -12,7 +12,7 @@ import Runtime
 ///   percent once, when asked for. This is the mode for segmenter output at a fixed size.
 /// - `.areaFractions`: area fractions (any image size, soft areas) summed in float64 as
 ///   percent. Merging equals a single run only up to float64 rounding (sums are associative only
-///   up to rounding); a single run and shards merged in index order agree to about 1e-15 relative.
+///   up to rounding), so a single run and merged shards agree to rounding, not bit for bit.
 /// Per-image vectors are kept in the order images were added and merged, so merging shards in
 /// index order (`merged(_:)` does) gives the same rows, in the same order, as a single run.
 public struct SegmentationTally {
