@@ -26,7 +26,9 @@ let package = Package(
         .target(name: "Importer", dependencies: [
             "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG"]),
+        // SHA-256 in C: model files of hundreds of MB are checked fast in debug builds too.
+        .target(name: "CSHA256", path: "Sources/CSHA256"),
+        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG", "CSHA256"]),
         .target(name: "Conformance", dependencies: ["Runtime", "Importer"]),
         .executableTarget(name: "seeing", dependencies: [
             "Runtime", "Importer", "Plugins", "Conformance",
@@ -50,7 +52,7 @@ let package = Package(
         .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Importer", "Runtime", "ONNXTestSupport"],
                     resources: [.copy("Images/Fixtures")]),
         .testTarget(name: "CLITests", dependencies: [
-            "Importer", "Runtime", "seeing", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "Importer", "Runtime", "Plugins", "seeing", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
     ]
 )

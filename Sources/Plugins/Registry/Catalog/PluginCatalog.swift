@@ -86,18 +86,24 @@ public struct PluginCatalog {
         var items: [JSONValue] = []
         if case .array(let a)? = document["models"] { items = a }
         let json = PluginsSchema.json(entry)
+        if !replacing || data.contains(where: { $0.id == entry.id }) { try refuseExisting(entry.id) }
         if let i = items.firstIndex(where: { $0["id"] == .string(entry.id) }) {
-            guard replacing else {
-                throw PluginError(.duplicateID, "model '\(entry.id)' is already in \(path ?? PluginCatalog.fileName); choose another --id or pass --force to replace it")
-            }
             items[i] = json
         } else {
-            if data.contains(where: { $0.id == entry.id }) {
-                throw PluginError(.duplicateID, "'\(entry.id)' is already a data set id in \(path ?? PluginCatalog.fileName); choose another --id")
-            }
             items.append(json)
         }
         return document.setting("models", .array(items))
+    }
+
+    /// Fails when `id` is already a model (or data set) of this catalog.
+    public func refuseExisting(_ id: String) throws {
+        let file = path ?? PluginCatalog.fileName
+        if models.contains(where: { $0.id == id }) {
+            throw PluginError(.duplicateID, "model '\(id)' is already in \(file); choose another --id or pass --force to replace it")
+        }
+        if data.contains(where: { $0.id == id }) {
+            throw PluginError(.duplicateID, "'\(id)' is already a data set id in \(file); choose another --id")
+        }
     }
 
     /// Writes `document` to `path` atomically (a temporary file in the same directory, synced,

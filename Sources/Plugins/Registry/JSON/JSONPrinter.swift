@@ -5,7 +5,7 @@ import Foundation
 /// `seeing import` rewrites it.
 public enum JSONPrinter {
     /// Flat values whose one-line form is at most this long stay on one line.
-    static let inlineWidth = 100
+    static let inlineWidth = 120
 
     public static func pretty(_ v: JSONValue) -> String { write(v, indent: 0) + "\n" }
 
@@ -35,13 +35,26 @@ public enum JSONPrinter {
         }
     }
 
-    /// Scalars, and containers of scalars or of arrays of scalars.
-    static func isFlat(_ v: JSONValue, depth: Int = 0) -> Bool {
+    /// Scalars, arrays of scalars (or of arrays of scalars), and objects whose values are
+    /// scalars or arrays of scalars.
+    static func isFlat(_ v: JSONValue) -> Bool {
         switch v {
-        case .array(let items): return depth < 2 && items.allSatisfy { isFlat($0, depth: depth + 1) }
-        case .object(let pairs): return depth < 1 && pairs.allSatisfy { isFlat($0.value, depth: depth + 1) }
+        case .array(let items): return items.allSatisfy { isScalar($0) || isScalarArray($0) }
+        case .object(let pairs): return pairs.allSatisfy { isScalar($0.value) || isScalarArray($0.value) }
         default: return true
         }
+    }
+
+    static func isScalar(_ v: JSONValue) -> Bool {
+        switch v {
+        case .array, .object: return false
+        default: return true
+        }
+    }
+
+    static func isScalarArray(_ v: JSONValue) -> Bool {
+        if case .array(let items) = v { return items.allSatisfy(isScalar) }
+        return false
     }
 
     static func number(_ x: Double) -> String {

@@ -21,6 +21,10 @@ public struct PluginModel {
         var m = self
         for layer in interface.layers where layer.tensor != layer.name {
             m.model.graph = Self.rename(m.model.graph, layer.tensor, to: layer.name)
+            // A port on the same value (a feature net's last layer) follows the rename.
+            for k in m.interface.outputs.indices where m.interface.outputs[k].name == layer.tensor {
+                m.interface.outputs[k].name = layer.name
+            }
         }
         m.interface.layers = interface.layers.map { NamedLayer($0.name) }
         return m

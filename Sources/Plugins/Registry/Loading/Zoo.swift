@@ -77,12 +77,16 @@ public final class Zoo {
 
     /// A checkpoint's tensors, under `prefix` when given.
     public static func weights(path: String, prefix: String?, context: String) throws -> StateDict {
-        let all = try CheckpointReader.read(path: path).stateDict
+        try weights(CheckpointReader.read(path: path).stateDict, prefix: prefix, context: "\(context): \(path)")
+    }
+
+    /// The tensors under `prefix.` (nil: all), refusing a prefix that selects nothing.
+    public static func weights(_ all: StateDict, prefix: String?, context: String) throws -> StateDict {
         guard let prefix else { return all }
         let sub = all.subdict(prefix)
         guard !sub.isEmpty else {
-            throw PluginError(.weights, "\(context): \(path) has no tensors under the prefix '\(prefix)'; its names start with: "
-                + Set(all.names.map { String($0.split(separator: ".").first ?? "") }).sorted().joined(separator: ", "))
+            throw PluginError(.weights, "\(context) has no tensors under the prefix '\(prefix)'; its names start with: "
+                + Set(all.names.map { String($0.prefix { $0 != "." }) }).sorted().joined(separator: ", "))
         }
         return sub
     }
