@@ -37,7 +37,7 @@ let package = Package(
 
         // Builders for hand-made ONNX protos, shared by the test targets.
         .target(name: "ONNXTestSupport", dependencies: [
-            "Importer", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "Importer", "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], path: "Tests/ONNXTestSupport"),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "ImporterTests", dependencies: [

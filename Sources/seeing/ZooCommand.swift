@@ -103,8 +103,11 @@ struct ZooFetch: ParsableCommand {
         for id in ids where !known.contains(id) {
             throw PluginError(.unknownID, "unknown model or data set '\(id)'; registered: \(known.joined(separator: ", "))")
         }
-        guard let script = Self.fetchScript(near: catalog.root) else {
-            throw CLIError("cannot find scripts/fetch-models.py in \(catalog.root) or above")
+        // Beside the registry, else in the checkout this executable was built in.
+        let executable = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).resolvingSymlinksInPath()
+            .deletingLastPathComponent().path
+        guard let script = Self.fetchScript(near: catalog.root) ?? Self.fetchScript(near: executable) else {
+            throw CLIError("cannot find scripts/fetch-models.py in \(catalog.root) or above (nor above \(executable))")
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -36,7 +36,10 @@ public final class GraphFeatureNet: FeatureNet {
         x = b.add("Mul", [x, b.constant(Tensor(shape: [1, 3, 1, 1], floats: scale), "scale")])
         x = b.add("Add", [x, b.constant(Tensor(shape: [1, 3, 1, 1], floats: shift), "shift")])
         if input.layout == "NHWC" { x = b.add("Transpose", [x], ["perm": .ints([0, 2, 3, 1])]) }
+        // The preprocessing first, so that file order stays topological (inlining relies on it).
+        let added = b.graph.nodes.count - g.nodes.count
         g = PluginModel.rename(b.graph, x, to: input.name)
+        g.nodes = Array(g.nodes.suffix(added) + g.nodes.prefix(g.nodes.count - added))
         g.inputs = [ValueInfo(name: FeatureGraph.input, dtype: .float32,
                               shape: [.symbolic("N"), .fixed(3), .symbolic("H"), .symbolic("W")])]
         return g
