@@ -267,9 +267,10 @@ public enum PluginsSchema {
     static func json(_ p: ImagePreprocessing) -> JSONValue {
         var pairs: [(key: String, value: JSONValue)] = [("resize", .string(p.resize.rawValue))]
         if let s = p.size { pairs.append(("size", .array(s.map { .int($0) }))) }
-        pairs += [("channels", .string(p.channels)),
-                  ("range", .array([number(p.range.lowerBound), number(p.range.upperBound)])),
-                  ("mean", .array(p.mean.map(number))), ("std", .array(p.std.map(number)))]
+        pairs += [("channels", .string(p.channels)), ("range", .array([number(p.range.lowerBound), number(p.range.upperBound)]))]
+        // Mean 0 and std 1 are the defaults; written only when they say something.
+        if p.mean.contains(where: { $0 != 0 }) { pairs.append(("mean", .array(p.mean.map(number)))) }
+        if p.std.contains(where: { $0 != 1 }) { pairs.append(("std", .array(p.std.map(number)))) }
         return .object(pairs)
     }
 
