@@ -9,4 +9,9 @@ struct Seeing: ParsableCommand {
         subcommands: [InspectCommand.self, RunCommand.self, GradCommand.self, SampleCommand.self, BenchCommand.self, InvertZCommand.self, TrainEncoderCommand.self,
                       ConformanceCommand.self]
     )
+
+    static func main() {
+        ThreadingDefaults.apply()
+        main(nil)
+    }
 }
