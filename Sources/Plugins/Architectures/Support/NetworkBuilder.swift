@@ -82,6 +82,7 @@ public struct NetworkBuilder {
 
     /// BatchNorm2d in inference form with PyTorch's names (weight, bias, running_mean, running_var).
     public mutating func batchNorm(_ x: String, _ prefix: String, channels c: Int, epsilon: Float = 1e-5) -> String {
+        weights.acknowledge("\(prefix).num_batches_tracked") // a training counter, not a weight
         let inputs = [x, parameter("\(prefix).weight", shape: [c], .ones), parameter("\(prefix).bias", shape: [c], .zeros),
                       parameter("\(prefix).running_mean", shape: [c], .zeros), parameter("\(prefix).running_var", shape: [c], .ones)]
         return op("BatchNormalization", inputs, ["epsilon": .float(epsilon)])

@@ -45,6 +45,14 @@ public struct WeightBinder {
         return initialise(shape, initializer)
     }
 
+    /// Marks the checkpoint's `name`, if present, as known but unused, so it is reported as
+    /// ignored rather than unexpected.
+    public mutating func acknowledge(_ name: String) {
+        guard source[name] != nil, !used.contains(name) else { return }
+        used.insert(name)
+        report.ignored.append(name)
+    }
+
     /// Closes the report: every checkpoint tensor nobody asked for is "unexpected".
     public mutating func finish() -> WeightReport {
         report.unexpected = source.names.filter { !used.contains($0) }
