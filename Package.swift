@@ -46,7 +46,8 @@ let package = Package(
                     ],
                     exclude: ["manifest.txt"]),
         .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime", "ONNXTestSupport"]),
-        .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Importer", "Runtime", "ONNXTestSupport"]),
+        .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Importer", "Runtime", "ONNXTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: [
             "Importer", "Runtime", "seeing", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),

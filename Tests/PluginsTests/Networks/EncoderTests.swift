@@ -90,6 +90,33 @@ final class EncoderTests: XCTestCase {
         }
     }
 
+    /// scripts/tools/make_network_fixtures.py: e_f at width 4 (out 8) on a 64² image and the
+    /// layer encoders at 8 channels from an 8×8 r4, in PyTorch with random BatchNorm statistics,
+    /// under HybridLayerNormEncoder's names.
+    func testPartsMatchThePyTorchReference() throws {
+        let fixture = try TorchFixture("encoder-tiny")
+        let weights = fixture.weights
+        var resnet = EncoderResNet18.config(inferredFrom: weights, prefix: HybridEncoder.resnetPrefix)
+        XCTAssertEqual(resnet, EncoderResNet18.Config(baseWidth: 4, outChannels: 8))
+        resnet.height = 64
+        resnet.width = 64
+        let ef = try EncoderResNet18.build(weights: weights.subdict("resnet"), config: resnet)
+        XCTAssertTrue(ef.report.isExact, "\(ef.report)")
+        let r4 = try XCTUnwrap(Session(model: ef.model).run(["image": fixture("input.image")])["r4"])
+        XCTAssertLessThanOrEqual(OnnxRuntimeOracle.relativeError(r4, try fixture("output.resnet.r4")), 1e-4)
+
+        var r = try fixture("input.r4")
+        for (prefix, kind) in HybridEncoder.layers {
+            let part = try EncoderLayer.build(weights: weights.subdict(prefix), config: .init(kind: kind, channels: 8))
+            XCTAssertTrue(part.report.isExact, "\(prefix) \(part.report)")
+            r = try XCTUnwrap(Session(model: part.model).run([kind.inputName: r])[kind.outputName])
+            let reference = try fixture("output.\(prefix)\(kind.outputName)")
+            XCTAssertEqual(r.shape, reference.shape)
+            XCTAssertLessThanOrEqual(OnnxRuntimeOracle.relativeError(r, reference), 1e-4, "\(prefix)")
+            r = reference // each part checked on the reference's input
+        }
+    }
+
     // MARK: E = e1∘e2∘e3∘e4∘e_f
 
     func testHybridEncoderComposesTheParts() throws {

@@ -1,3 +1,4 @@
+import ONNXTestSupport
 import Plugins
 import Runtime
 import XCTest
@@ -26,7 +27,7 @@ final class UPerNetTests: XCTestCase {
         let built = try UPerNet.build(config: Self.small, seed: 1)
         XCTAssertEqual(built.inputs, ["image"])
         XCTAssertEqual(built.outputs, ["scores"])
-        XCTAssertEqual(built.namedLayers, ["C2", "C3", "C4", "C5", "fusion", "logits"])
+        XCTAssertEqual(built.namedLayers, ["C2", "C3", "C4", "C5", "ppm", "fusion", "logits"])
         let x = Tensor.randomNormal([2, 3, 64, 64], seed: 2)
         let out = try Session(model: built.model).run(["image": x], outputs: built.outputs + built.namedLayers)
         // Bottleneck stages of width 8: 32, 64, 128, 256 channels at strides 4, 8, 16, 32.
@@ -34,6 +35,7 @@ final class UPerNetTests: XCTestCase {
         XCTAssertEqual(out["C3"]?.shape, [2, 64, 8, 8])
         XCTAssertEqual(out["C4"]?.shape, [2, 128, 4, 4])
         XCTAssertEqual(out["C5"]?.shape, [2, 256, 2, 2])
+        XCTAssertEqual(out["ppm"]?.shape, [2, 16, 2, 2])
         XCTAssertEqual(out["fusion"]?.shape, [2, 16, 16, 16])
         XCTAssertEqual(out["logits"]?.shape, [2, 7, 16, 16])
         let scores = try XCTUnwrap(out["scores"])
@@ -69,6 +71,39 @@ final class UPerNetTests: XCTestCase {
         XCTAssertEqual(ops.filter { $0 == "AveragePool" }.count, 2)
         XCTAssertEqual(ops.filter { $0 == "MatMul" }.count, 4)
         try NetworkChecks.assertMatchesOnnxRuntime(built, feeds: ["image": image])
+    }
+
+    /// scripts/tools/make_network_fixtures.py: the CSAIL layout in PyTorch at width 4, one block
+    /// per stage, PPM/FPN 8, 5 classes, 128×64 (C5 4×2, so most scales pool unevenly), random
+    /// BatchNorm statistics; PPM pooled by nn.AdaptiveAvgPool2d and by the PrRoI kernel's math.
+    func testMatchesThePyTorchReferenceWithBothPoolings() throws {
+        let fixture = try TorchFixture("upernet-tiny")
+        let inferred = try UPerNet.config(inferredFrom: fixture.weights)
+        XCTAssertEqual(inferred.classes, 5)
+        XCTAssertEqual(inferred.baseWidth, 4)
+        XCTAssertEqual(inferred.blocks, [1, 1, 1, 1])
+        for pooling in WholeMapPooling.allCases {
+            var config = inferred
+            config.height = 128
+            config.width = 64
+            config.pooling = pooling
+            let built = try UPerNet.build(weights: fixture.weights, config: config)
+            XCTAssertTrue(built.report.isExact, "\(built.report)")
+            // The fixture holds the fusion of the adaptive pooling only. (Scores are the logits
+            // resized like the FPN levels and softmaxed: checked against onnxruntime above.)
+            let wanted = pooling == .adaptiveAverage ? ["C5", "ppm", "fusion", "logits"] : ["C5", "ppm", "logits"]
+            let out = try Session(model: built.model).run(["image": fixture("input.image")], outputs: wanted)
+            for name in wanted {
+                let key = ["C5", "fusion"].contains(name) ? "output.\(name)" : "output.\(pooling.rawValue).\(name)"
+                let reference = try fixture(key)
+                XCTAssertEqual(out[name]?.shape, reference.shape, name)
+                let err = OnnxRuntimeOracle.relativeError(try XCTUnwrap(out[name]), reference)
+                XCTAssertLessThanOrEqual(err, 1e-4, "\(pooling) \(name)")
+            }
+        }
+        // The two poolings differ (PrRoI weighs the map's last row and column less).
+        let a = try fixture("output.adaptiveAverage.logits"), p = try fixture("output.preciseRoI.logits")
+        XCTAssertGreaterThan(OnnxRuntimeOracle.relativeError(a, p), 1e-3)
     }
 
     func testWeightsRoundTripAndTheConfigIsReadFromThem() throws {

@@ -8,7 +8,7 @@ import Runtime
 ///   strides 4…32.
 /// - PPM on C5: for each scale s, pool the whole map to s×s, upsample bilinearly back
 ///   (align_corners=False), THEN Conv1×1 (no bias) → BN → ReLU — the code applies the conv after
-///   the upsampling; concat with C5 → Conv3×3-BN-ReLU.
+///   the upsampling; concat with C5 → Conv3×3-BN-ReLU (`ppm`).
 /// - FPN: lateral Conv1×1-BN-ReLU, top-down bilinear upsample + add, Conv3×3-BN-ReLU per level;
 ///   P3…P5 upsampled to P2, concat → Conv3×3-BN-ReLU (`fusion`).
 /// - Object head: Conv3×3-BN-ReLU → Conv1×1 (bias) → K classes; upsampled to the input size,
@@ -58,9 +58,9 @@ public enum UPerNet {
     public static let defaultClasses = 336
     public static let inputName = "image"
     public static let outputName = "scores"
-    /// Encoder stages, the fused FPN features, and the object logits at 1/4 of the input size
-    /// (their argmax is the upsampled scores' argmax up to interpolation).
-    public static let namedLayers = ["C2", "C3", "C4", "C5", "fusion", "logits"]
+    /// Encoder stages, the PPM output (the FPN's top level P5), the fused FPN features, and the
+    /// object logits at 1/4 of the input size (before upsampling and softmax).
+    public static let namedLayers = ["C2", "C3", "C4", "C5", "ppm", "fusion", "logits"]
     /// Heads of the released decoder this builder does not build (the statistics use objects only).
     public static let unusedHeads = ["decoder.scene_head.", "decoder.part_head.", "decoder.material_head."]
 
@@ -152,6 +152,7 @@ public enum UPerNet {
         let fpn = c.fpnChannels
         var f = nb.convBN(nb.concat(ppm), conv: "decoder.ppm_last_conv.0", bn: "decoder.ppm_last_conv.1",
                           in: c5.channels + c.poolScales.count * c.ppmChannels, out: fpn, kernel: 3, pad: 1, fanOutInit: false)
+        f = nb.name(f, "ppm")
 
         // FPN, top-down from the PPM output (P5).
         var pyramid = [f]
