@@ -15,11 +15,24 @@ public enum EncoderLayer {
         case e1, e2, e3, e4
 
         /// The generator value it reads and the one it estimates.
-        public var inputName: String { ["r1", "r2", "r3", "r4"][index] }
-        public var outputName: String { ["z", "r1", "r2", "r3"][index] }
+        public var inputName: String {
+            switch self {
+            case .e1: return "r1"
+            case .e2: return "r2"
+            case .e3: return "r3"
+            case .e4: return "r4"
+            }
+        }
+        public var outputName: String {
+            switch self {
+            case .e1: return "z"
+            case .e2: return "r1"
+            case .e3: return "r2"
+            case .e4: return "r3"
+            }
+        }
         /// Spatial size of the input in the original (256² ProGAN).
         public var defaultSize: Int { self == .e3 || self == .e4 ? 8 : 4 }
-        var index: Int { Kind.allCases.firstIndex(of: self)! }
     }
 
     public struct Config: Equatable {

@@ -27,29 +27,28 @@ extension VGG16Features {
             }
             found[key] = (weight, bias)
         }
+        // In torchvision's order; a model cut early (e.g. through block4) may lack the last ones.
         var result = StateDict()
-        var missing: [String] = []
+        var firstMissing: String?
         var index = 0
         for (b, count) in convsPerBlock.enumerated() {
             for k in 1...count {
                 let key = "block\(b + 1)_conv\(k)"
                 if let (w, bias) = found[key] {
+                    if let gap = firstMissing {
+                        throw RuntimeError.invalid("VGG16Features: Keras layer \(gap) is missing but the later \(key) is present")
+                    }
                     result["features.\(index).weight"] = w.converted(to: .float32)
                     result["features.\(index).bias"] = bias.converted(to: .float32)
-                } else {
-                    missing.append(key)
+                } else if firstMissing == nil {
+                    firstMissing = key
                 }
                 index += 2
             }
             index += 1
         }
-        guard missing.count < 13 else {
+        guard !result.isEmpty else {
             throw RuntimeError.invalid("VGG16Features: no Keras VGG16 convolution (block1_conv1 … block5_conv3) found in \(model.sourcePath ?? g.name)")
-        }
-        // A cut model (e.g. through block4) lacks the later layers; a gap before the last one found is an error.
-        if let lastFound = (0..<13).last(where: { i in !missing.contains(kerasName(i)) }),
-           let gap = (0..<lastFound).first(where: { missing.contains(kerasName($0)) }) {
-            throw RuntimeError.invalid("VGG16Features: Keras layer \(kerasName(gap)) is missing but later layers are present")
         }
         return result
     }
@@ -57,16 +56,6 @@ extension VGG16Features {
     /// Reads `path` (an ONNX file) and returns `kerasStateDict` of it.
     public static func kerasStateDict(path: String) throws -> StateDict {
         try kerasStateDict(ONNXImporter.load(path: path).model)
-    }
-
-    /// The Keras name of the i-th convolution (0…12).
-    static func kerasName(_ i: Int) -> String {
-        var rest = i
-        for (b, n) in convsPerBlock.enumerated() {
-            if rest < n { return "block\(b + 1)_conv\(rest + 1)" }
-            rest -= n
-        }
-        return "conv\(i)"
     }
 
     /// The OIHW kernel feeding a Conv: an initializer, or a Transpose of one.

@@ -46,8 +46,9 @@ public enum VGG16Features {
         bgrMean: [103.939, 116.779, 123.68],
         summary: "(x + 1) / 2 · 255, RGB → BGR, minus BGR mean [103.939, 116.779, 123.68] (Keras VGG16)")
 
+    /// The graph takes the [-1, 1] image: `config.preprocessing`, if any, is part of the graph.
     public static func input(for config: Config = Config()) -> InputContract {
-        InputContract(channels: config.inputChannels, height: nil, width: nil, range: -1...1, preprocessing: config.preprocessing)
+        InputContract(channels: config.inputChannels, height: nil, width: nil, range: -1...1, preprocessing: .none)
     }
 
     /// `config` nil: the default cut, with the width read from `weights` when it has `features.0.weight`.
