@@ -19,13 +19,14 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg"),
 
         .target(name: "Runtime", dependencies: ["CDNNL", "COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Importer", dependencies: [
             "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG"]),
+        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG"]),
         .target(name: "Conformance", dependencies: ["Runtime", "Importer"]),
         .executableTarget(name: "seeing", dependencies: [
             "Runtime", "Importer", "Plugins", "Conformance",
@@ -47,7 +48,7 @@ let package = Package(
                     exclude: ["manifest.txt"]),
         .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime", "ONNXTestSupport"]),
         .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Importer", "Runtime", "ONNXTestSupport"],
-                    resources: [.copy("Fixtures")]),
+                    resources: [.copy("Images/Fixtures"), .copy("Networks/TorchFixtures")]),
         .testTarget(name: "CLITests", dependencies: [
             "Importer", "Runtime", "seeing", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),

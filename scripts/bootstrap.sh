@@ -4,9 +4,10 @@
 # conformance data. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-APT_PACKAGES=(libdnnl-dev libopenblas-dev liblapacke-dev libpng-dev protobuf-compiler libprotobuf-dev
-              pkg-config libonnx-testdata)
-PIP_PACKAGES=(numpy==2.4.6 onnx==1.23.2 onnxruntime==1.32.0)
+APT_PACKAGES=(libdnnl-dev libopenblas-dev liblapacke-dev libpng-dev libjpeg62-turbo-dev protobuf-compiler
+              libprotobuf-dev pkg-config libonnx-testdata)
+# tflite + flatbuffers: scripts/tools/convert_tflite.py reads TFLite models with them (fetch time only).
+PIP_PACKAGES=(numpy==2.4.6 onnx==1.23.2 onnxruntime==1.32.0 tflite==2.18.0 flatbuffers==25.12.19)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

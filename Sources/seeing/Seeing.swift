@@ -6,7 +6,7 @@ struct Seeing: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seeing",
         abstract: "Seeing: import, run and benchmark ONNX generators, segmenters and feature nets.",
-        subcommands: [InspectCommand.self, RunCommand.self, GradCommand.self, SampleCommand.self, BenchCommand.self, InvertZCommand.self,
+        subcommands: [InspectCommand.self, RunCommand.self, GradCommand.self, SampleCommand.self, BenchCommand.self, InvertZCommand.self, TrainEncoderCommand.self,
                       ConformanceCommand.self]
     )
 }

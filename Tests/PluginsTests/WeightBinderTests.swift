@@ -27,4 +27,18 @@ final class WeightBinderTests: XCTestCase {
         XCTAssertEqual(std, (2.0 / 288).squareRoot(), accuracy: 0.003)
         XCTAssertTrue(binder.finish().isExact, "a fresh network has nothing to report")
     }
+
+    func testBuffersAreOptionalAndAcknowledgedEntriesAreNotUnexpected() {
+        let source = StateDict([("noise", Tensor(shape: [2], floats: [7, 8])), ("bn.num_batches_tracked", Tensor(scalarInt64: 3)),
+                                ("w", Tensor(shape: [1], floats: [1]))])
+        var binder = WeightBinder(source, seed: 1)
+        XCTAssertEqual(binder.buffer("noise", shape: [2], initializer: .zeros).floats, [7, 8])
+        XCTAssertEqual(binder.buffer("other.noise", shape: [2], initializer: .constant(4)).floats, [4, 4])
+        binder.acknowledge("bn.num_batches_tracked")
+        binder.acknowledge("absent")
+        let report = binder.finish()
+        XCTAssertEqual(report.loaded, ["noise"])
+        XCTAssertEqual(report.missing, [], "an absent buffer is seeded, not missing")
+        XCTAssertEqual(report.unexpected, ["w"])
+    }
 }

@@ -95,4 +95,40 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(kept.step, 4)
         XCTAssertTrue(kept.parameters["w"]!.floats[0].isFinite)
     }
+
+    /// Batch-norm running statistics follow the batches during training (ONNX momentum rule)
+    /// while only the scale and bias are trained; the inference graph is untouched.
+    func testBatchNormRunningStatisticsAreUpdatedEachStep() throws {
+        let c = 2
+        let g = Graph(nodes: [Node(opType: "BatchNormalization", inputs: ["x", "scale", "bias", "mean", "var"], outputs: ["y"]),
+                              Node(opType: "Sub", inputs: ["y", "t"], outputs: ["d"]),
+                              Node(opType: "Mul", inputs: ["d", "d"], outputs: ["loss"])],
+                      inputs: [ValueInfo(name: "x", dtype: .float32, shape: [.fixed(4), .fixed(c)]),
+                               ValueInfo(name: "t", dtype: .float32, shape: [.fixed(4), .fixed(c)])],
+                      outputs: [ValueInfo(name: "loss", dtype: .float32, shape: nil)],
+                      initializers: ["scale": Tensor(shape: [c], floats: [1, 1]), "bias": Tensor(shape: [c], floats: [0, 0]),
+                                     "mean": Tensor(shape: [c], floats: [0, 0]), "var": Tensor(shape: [c], floats: [1, 1])])
+        let training = BatchNormTraining.enable(g, opset: 17)
+        XCTAssertEqual(training.statistics, ["mean", "var"])
+        XCTAssertEqual(g.nodes[0].outputs, ["y"], "the inference graph is unchanged")
+        let s = try Session(model: Model(graph: training.graph), backend: ReferenceBackend(),
+                            parameters: ["scale", "bias", "mean", "var"])
+        // Channel 0 holds 1, 2, 3, 6 (mean 3, population variance 3.5); channel 1 holds 0, 0, 4, 4 (mean 2, variance 4).
+        let x = Tensor(shape: [4, c], floats: [1, 0, 2, 0, 3, 4, 6, 4])
+        var o = Trainer.Options(steps: 2)
+        o.progress = false
+        o.trainable = ["scale", "bias"]
+        o.stateUpdates = training.updates
+        let t = Trainer(session: s, loss: "loss", optimizer: SGD(schedule: .constant(0.01)), options: o) { _ in
+            ["x": x, "t": Tensor(zeros: [4, c])]
+        }
+        try t.run()
+        // Two steps from (0, 1) with momentum 0.9: m₂ = 0.19·μ, v₂ = 0.81 + 0.19·σ².
+        let mean = s.parameters["mean"]!.floats, variance = s.parameters["var"]!.floats
+        XCTAssertEqual(mean[0], 0.19 * 3, accuracy: 1e-5)
+        XCTAssertEqual(mean[1], 0.19 * 2, accuracy: 1e-5)
+        XCTAssertEqual(variance[0], 0.81 + 0.19 * 3.5, accuracy: 1e-5)
+        XCTAssertEqual(variance[1], 0.81 + 0.19 * 4, accuracy: 1e-5)
+        XCTAssertNotEqual(s.parameters["scale"]!.floats, [1, 1], "scale was trained")
+    }
 }

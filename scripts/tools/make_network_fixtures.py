@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures of the built-in networks (dev-time only: needs torch;
 the tests read the files, never torch). Each fixture is NAME.json (tensor name -> shape and
-offset) + NAME.bin (float32, little-endian), written to Tests/PluginsTests/Fixtures/.
+offset) + NAME.bin (float32, little-endian), written to Tests/PluginsTests/Networks/TorchFixtures/.
 
 The modules below are written from the architecture facts (reference/original-implementation.md
 and the CSAIL/ganseeing module layouts), with the original parameter names, tiny widths and
@@ -241,7 +241,7 @@ def write(out_dir, name, tensors):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "../../Tests/PluginsTests/Fixtures"))
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "../../Tests/PluginsTests/Networks/TorchFixtures"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     gen = torch.Generator().manual_seed(0)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reverse-mode differentiation over the executed plan: a forward run that keeps the values
 /// backward rules read, then one VJP rule per node in reverse order.
 extension Session {
@@ -6,12 +8,15 @@ extension Session {
         public var value: Tensor
         /// d sum(output ⊙ cotangent) / d name, for each requested name (shape of that value).
         public var gradients: [String: Tensor]
+        /// The values asked for with `collecting:` from the same forward run.
+        public var values: [String: Tensor] = [:]
     }
 
     /// Gradients of sum(`output` ⊙ `cotangent`) (cotangent defaults to ones) with respect to
-    /// graph inputs or parameters named in `wrt`.
+    /// graph inputs or parameters named in `wrt`. `collecting` names further values to return
+    /// from the same forward run (e.g. updated batch-norm running statistics).
     public func gradients(_ feeds: [String: Tensor], of output: String, wrt: [String],
-                          cotangent: Tensor? = nil) throws -> GradientResult {
+                          cotangent: Tensor? = nil, collecting: [String] = []) throws -> GradientResult {
         let nodes = order.map { graph.nodes[$0] }
         let known = Set(graph.inputs.map(\.name))
         for name in wrt where !known.contains(name) {
@@ -39,7 +44,7 @@ extension Session {
         for (step, n) in nodes.enumerated() where onPath[step] {
             for v in n.inputs + n.outputs where !v.isEmpty { retain.insert(v) }
         }
-        let values = try forward(feeds, outputs: [output], retaining: retain)
+        let values = try forward(feeds, outputs: [output] + collecting, retaining: retain)
         let y = values[output]!
         let seed: Tensor
         if let c = cotangent {
@@ -58,7 +63,8 @@ extension Session {
             if outGrads.allSatisfy({ $0 == nil }) { continue }
             let reference = registry.vjp(domain: n.domain, type: n.opType)
             guard let rule = (backend as? GradientBackend)?.vjp(for: n, opset: opsets[step], reference: reference) ?? reference else {
-                let why = registry.isNonDifferentiable(domain: n.domain, type: n.opType) ? "is not differentiable" : "has no gradient rule yet"
+                let why = registry.nonDifferentiableReason(domain: n.domain, type: n.opType).map { "is not differentiable: \($0)" }
+                    ?? "has no gradient rule yet"
                 throw RuntimeError(.unsupportedOp, "\(sourceName): node \(n.label): \(OpKey(n.domain, n.opType)) \(why)")
             }
             let ins = n.inputs.map { $0.isEmpty ? nil : values[$0] }
@@ -66,7 +72,11 @@ extension Session {
                                  outputGrads: outGrads, needsGrad: n.inputs.map { reaches.contains($0) }, pool: pool)
             let inGrads: [Tensor?]
             do {
+                let t0 = profiling ? DispatchTime.now().uptimeNanoseconds : 0
                 inGrads = try rule(ctx)
+                if profiling {
+                    profile["backward " + n.opType, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                }
             } catch let e as RuntimeError {
                 throw RuntimeError(e.kind, "\(sourceName): gradient of node \(n.label): \(e.message)")
             }
@@ -83,6 +93,8 @@ extension Session {
             let x = feeds[name] ?? parameters[name]!
             result[name] = Tensor(zeros: x.shape, dtype: x.dtype)
         }
-        return GradientResult(value: y, gradients: result)
+        var collected: [String: Tensor] = [:]
+        for name in collecting { collected[name] = values[name]?.plain() }
+        return GradientResult(value: y, gradients: result, values: collected)
     }
 }

@@ -28,7 +28,10 @@ final class DNNLBackward {
                 try FusedConvVJP.vjp(c, activation: { p, g, v, fromOutput, k in
                     try self.activationGradient(p, g, v, fromOutput: fromOutput, pool: k.pool)
                         ?? PostOpDerivative.reference(p, g, v, fromOutput, k)
-                }, convolution: { try self.convolutionVJP($0, transposed: FusedConv.isTransposed(node)) })
+                }, convolution: {
+                    // Fusion only happens with constant weights (see DNNLFusion).
+                    try self.convolutionVJP($0, transposed: FusedConv.isTransposed(node), constantWeights: true)
+                })
             }
         }
         guard node.domain.isEmpty else { return nil }

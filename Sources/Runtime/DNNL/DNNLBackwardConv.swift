@@ -19,6 +19,10 @@ final class DNNLConvBackwardPlan {
     let dataDiffDst, dataWeights, dataDiffSrc: DNNLMemoryDesc
     let weightsSrc, weightsDiffDst, weightsDiffWeights: DNNLMemoryDesc
     let diffDst, weightsArg, diffSrc, src, diffDst2, diffWeights, diffBias: DNNLMemory
+    /// Constant weights already in `dataWeights`, by their source storage (held, so its identity
+    /// cannot be reused): a fused node's folded weights never change, and reordering megabytes
+    /// of them on every backward pass cost as much as the convolution itself.
+    var constantWeights: [(source: TensorStorage, converted: Tensor)] = []
 
     init(_ g: ConvGeometry, hasBias: Bool, context: DNNLContext) throws {
         geometry = g
@@ -91,7 +95,9 @@ final class DNNLConvBackwardPlan {
 
 extension DNNLBackward {
     /// [dX, dW, dB] of a Conv/ConvTranspose node (or a fused node's convolution).
-    func convolutionVJP(_ c: VJPContext, transposed: Bool) throws -> [Tensor?] {
+    /// `constantWeights`: the weight input is a constant of the session (a fused node's folded
+    /// weights), so its reordered copy is kept between runs.
+    func convolutionVJP(_ c: VJPContext, transposed: Bool, constantWeights: Bool = false) throws -> [Tensor?] {
         let x = try c.inputs.required(0), w = try c.inputs.required(1, "weight")
         let b = c.inputs.optional(2)
         let geo = try ConvGeometry(node: c.node, input: x.shape, weight: w.shape, transposed: transposed)
@@ -102,7 +108,8 @@ extension DNNLBackward {
            let plan = convolutionPlans.plan(ConvBackwardKey(geometry: geo, hasBias: wantB), {
                try DNNLConvBackwardPlan(geo, hasBias: wantB, context: context)
            }) {
-            let g = try convolutionGradients(plan, x32, w32, dy32, wantX: c.needs(0), wantW: c.needs(1), wantB: wantB, pool: c.pool)
+            let g = try convolutionGradients(plan, x32, w32, dy32, wantX: c.needs(0), wantW: c.needs(1), wantB: wantB,
+                                             constantWeights: constantWeights, pool: c.pool)
             return [g.x, g.w, g.b]
         }
         noteFallback()
@@ -110,12 +117,13 @@ extension DNNLBackward {
     }
 
     func convolutionGradients(_ plan: DNNLConvBackwardPlan, _ x: Tensor, _ w: Tensor, _ dy: Tensor,
-                              wantX: Bool, wantW: Bool, wantB: Bool, pool: BufferPool?) throws -> ConvGradients {
+                              wantX: Bool, wantW: Bool, wantB: Bool, constantWeights: Bool = false,
+                              pool: BufferPool?) throws -> ConvGradients {
         var result = ConvGradients()
         let g = plan.geometry
         if wantX {
             let d = try context.converted(dy, to: plan.dataDiffDst, pool: pool)
-            let wt = try converted(w, from: plan.userWeights, to: plan.dataWeights, pool: pool)
+            let wt = constantWeights ? try cachedWeights(plan, w) : try converted(w, from: plan.userWeights, to: plan.dataWeights, pool: pool)
             let out = outputBuffer(plan.dataDiffSrc, pool: pool)
             try plan.data.execute(context.stream, [
                 plan.diffDst.arg(DNNL_ARG_DIFF_DST, d.storage.data),
@@ -149,6 +157,15 @@ extension DNNLBackward {
             }
         }
         return result
+    }
+
+    /// Constant weights `w` in the backward-data layout, reordered once per weight tensor.
+    private func cachedWeights(_ plan: DNNLConvBackwardPlan, _ w: Tensor) throws -> Tensor {
+        if let hit = plan.constantWeights.first(where: { $0.source === w.storage }) { return hit.converted }
+        let converted = try converted(w, from: plan.userWeights, to: plan.dataWeights, pool: nil)
+        if plan.constantWeights.count >= 8 { plan.constantWeights.removeFirst() }
+        plan.constantWeights.append((w.storage, converted))
+        return converted
     }
 
     /// `t`, whose bytes are laid out as `from`, in layout `to`.

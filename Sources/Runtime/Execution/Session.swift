@@ -46,7 +46,8 @@ public final class Session {
 
     /// Per-op-type accumulated seconds when `profiling` is on.
     public var profiling = false
-    public private(set) var profile: [String: Double] = [:]
+    /// Backward rules are counted under "backward <op type>" (see `gradients`).
+    public internal(set) var profile: [String: Double] = [:]
 
     final class Plan {
         var folded: [String: Tensor] = [:]

@@ -46,7 +46,7 @@ public enum Losses {
 
     /// Copies `g`'s nodes and initializers into `b` with values renamed `tag/…`, reading
     /// `feeding` where `g` reads `input`. Returns the new names of g's values.
-    static func inline(_ b: inout GraphBuilder, _ g: Graph, input: String, feeding: String, tag: String) -> [String: String] {
+    public static func inline(_ b: inout GraphBuilder, _ g: Graph, input: String, feeding: String, tag: String) -> [String: String] {
         var rename: [String: String] = [input: feeding]
         for (k, t) in g.initializers {
             let name = "\(tag)/\(k)"

@@ -12,6 +12,11 @@ public final class Trainer {
         public var resume: Bool = true
         public var progress: Bool = true
         public var label: String = "train"
+        /// Parameters the optimizer changes (nil: all of the session's).
+        public var trainable: [String]?
+        /// Values computed each step → the (untrained) parameters they replace afterwards:
+        /// batch-norm running statistics (see `BatchNormTraining`).
+        public var stateUpdates: [String: String] = [:]
 
         public init(steps: Int) { self.steps = steps }
     }
@@ -36,11 +41,18 @@ public final class Trainer {
         self.batch = batch
     }
 
+    private var stateNames: Set<String> { Set(options.stateUpdates.values) }
+
     /// Runs to `options.steps`; returns the step it started from (0, or the resumed one).
     @discardableResult
     public func run() throws -> Int {
-        let names = session.parameters.keys.sorted()
+        let names = (options.trainable ?? session.parameters.keys.sorted()).filter { !stateNames.contains($0) }
         guard !names.isEmpty else { throw RuntimeError(.badInput, "the session has no parameters to train") }
+        for name in names + Array(stateNames) where session.parameters[name] == nil {
+            throw RuntimeError(.badInput, "'\(name)' is not a parameter of the session")
+        }
+        let collected = options.stateUpdates.keys.sorted()
+        let trained = Set(names)
         var start = 0
         if options.resume, let dir = options.checkpointDirectory, let folder = Checkpoint.latest(in: dir) {
             let c = try Checkpoint.read(from: folder)
@@ -51,16 +63,20 @@ public final class Trainer {
         let bar = ProgressBar(total: options.steps, label: options.label, enabled: options.progress)
         var step = start
         while step < options.steps {
-            let r = try session.gradients(try batch(step), of: loss, wrt: names)
+            let r = try session.gradients(try batch(step), of: loss, wrt: names, collecting: collected)
             let value = r.value.floats.reduce(0, +)
             guard value.isFinite else {
                 bar.finish()
                 let last = options.checkpointDirectory.flatMap(Checkpoint.latest(in:)) ?? "none"
                 throw RuntimeError(.invalidArgument, "loss is \(value) at step \(step); stopped (last good checkpoint: \(last))")
             }
-            var params = session.parameters
+            var params = session.parameters.filter { trained.contains($0.key) }
             try optimizer.update(&params, gradients: r.gradients)
             for k in names { try session.setParameter(k, params[k]!) }
+            for (value, target) in options.stateUpdates {
+                guard let v = r.values[value] else { throw RuntimeError(.invalidArgument, "state update '\(value)' was not computed") }
+                try session.setParameter(target, v)
+            }
             losses.append(value)
             step += 1
             bar.update(step, startedAt: start, metrics: String(format: "loss %.5f", value))

@@ -9,8 +9,8 @@ struct TorchFixture {
     var tensors: StateDict
 
     init(_ name: String) throws {
-        let json = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"), "no \(name).json")
-        let bin = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "bin", subdirectory: "Fixtures"), "no \(name).bin")
+        let json = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "TorchFixtures"), "no \(name).json")
+        let bin = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "bin", subdirectory: "TorchFixtures"), "no \(name).bin")
         let index = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: [String: Any]])
         let data = try Data(contentsOf: bin)
         var entries: [(offset: Int, name: String, tensor: Tensor)] = []

@@ -30,6 +30,12 @@ public struct NetworkBuilder {
         return name
     }
 
+    /// A buffer stored as an initializer under exactly `name` (see `WeightBinder.buffer`).
+    public mutating func buffer(_ name: String, shape: [Int], _ initializer: ParameterInit) -> String {
+        b.graph.setInitializer(name, weights.buffer(name, shape: shape, initializer: initializer))
+        return name
+    }
+
     /// A fixed constant (not a parameter).
     public mutating func constant(_ t: Tensor, _ hint: String = "const") -> String { b.constant(t, hint) }
 
@@ -82,9 +88,9 @@ public struct NetworkBuilder {
 
     /// BatchNorm2d in inference form with PyTorch's names (weight, bias, running_mean, running_var).
     public mutating func batchNorm(_ x: String, _ prefix: String, channels c: Int, epsilon: Float = 1e-5) -> String {
-        weights.acknowledge("\(prefix).num_batches_tracked") // a training counter, not a weight
         let inputs = [x, parameter("\(prefix).weight", shape: [c], .ones), parameter("\(prefix).bias", shape: [c], .zeros),
                       parameter("\(prefix).running_mean", shape: [c], .zeros), parameter("\(prefix).running_var", shape: [c], .ones)]
+        weights.acknowledge("\(prefix).num_batches_tracked") // a training counter, present in PyTorch state dicts
         return op("BatchNormalization", inputs, ["epsilon": .float(epsilon)])
     }
 

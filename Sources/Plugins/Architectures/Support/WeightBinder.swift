@@ -32,6 +32,7 @@ public struct WeightBinder {
     public var sourceNames: [String] { source.names }
 
     public mutating func parameter(_ name: String, shape: [Int], initializer: ParameterInit) -> Tensor {
+        report.parameters.append(name)
         if let t = source[name] {
             used.insert(name)
             if t.shape == shape {
@@ -45,8 +46,17 @@ public struct WeightBinder {
         return initialise(shape, initializer)
     }
 
-    /// Marks the checkpoint's `name`, if present, as known but unused, so it is reported as
-    /// ignored rather than unexpected.
+    /// A buffer (e.g. StyleGAN's fixed noise): bound from the checkpoint when it has `name`,
+    /// seeded otherwise without counting as missing, since PyTorch ports often leave such
+    /// buffers out of their state dicts.
+    public mutating func buffer(_ name: String, shape: [Int], initializer: ParameterInit) -> Tensor {
+        guard source[name] != nil else { return initialise(shape, initializer) }
+        return parameter(name, shape: shape, initializer: initializer)
+    }
+
+    /// Marks a checkpoint entry the architecture reads nothing from (BatchNorm's
+    /// `num_batches_tracked`, a progressive GAN's lower-resolution output layers, a
+    /// segmenter's unused heads) as accounted for: reported as ignored, not unexpected.
     public mutating func acknowledge(_ name: String) {
         guard source[name] != nil, !used.contains(name) else { return }
         used.insert(name)

@@ -26,6 +26,9 @@ public struct WeightReport: CustomStringConvertible {
     /// In the checkpoint, known to the architecture and deliberately unused (BatchNorm's
     /// `num_batches_tracked`, heads a builder does not build).
     public var ignored: [String] = []
+    /// Every parameter the architecture asked for, in order (bound or initialised): what a
+    /// trainer may train, as opposed to the graph's fixed constants.
+    public var parameters: [String] = []
 
     public init() {}
 
