@@ -48,7 +48,7 @@ let package = Package(
                     exclude: ["manifest.txt"]),
         .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime", "ONNXTestSupport"]),
         .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Importer", "Runtime", "ONNXTestSupport"],
-                    resources: [.copy("Images/Fixtures")]),
+                    resources: [.copy("Images/Fixtures"), .copy("Networks/TorchFixtures")]),
         .testTarget(name: "CLITests", dependencies: [
             "Importer", "Runtime", "seeing", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
