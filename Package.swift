@@ -20,13 +20,14 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg"),
+        .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2"),
 
         .target(name: "Runtime", dependencies: ["CDNNL", "COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Importer", dependencies: [
             "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG"]),
+        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG", "CFreeType"]),
         .target(name: "Conformance", dependencies: ["Runtime", "Importer"]),
         .executableTarget(name: "seeing", dependencies: [
             "Runtime", "Importer", "Plugins", "Conformance",
