@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg"),
+        .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2"),
 
         .target(name: "Runtime", dependencies: ["CDNNL", "COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
@@ -28,7 +29,7 @@ let package = Package(
         ]),
         // SHA-256 in C: model files of hundreds of MB are checked fast in debug builds too.
         .target(name: "CSHA256", path: "Sources/CSHA256"),
-        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG", "CSHA256"]),
+        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG", "CFreeType", "CSHA256"]),
         .target(name: "Conformance", dependencies: ["Runtime", "Importer"]),
         .executableTarget(name: "seeing", dependencies: [
             "Runtime", "Importer", "Plugins", "Conformance",
@@ -50,7 +51,7 @@ let package = Package(
                     exclude: ["manifest.txt"]),
         .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime", "ONNXTestSupport"]),
         .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Importer", "Runtime", "ONNXTestSupport"],
-                    resources: [.copy("Images/Fixtures")]),
+                    resources: [.copy("Images/Fixtures"), .copy("Networks/TorchFixtures")]),
         .testTarget(name: "CLITests", dependencies: [
             "Importer", "Runtime", "Plugins", "seeing", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),

@@ -10,4 +10,9 @@ struct Seeing: ParsableCommand {
                       InvertZCommand.self, TrainEncoderCommand.self, ZooCommand.self, ImportCommand.self, ExportCommand.self,
                       ConformanceCommand.self]
     )
+
+    static func main() {
+        ThreadingDefaults.apply()
+        main(nil)
+    }
 }

@@ -21,6 +21,14 @@ final class ElementwiseVJPTests: XCTestCase {
         try G.check("Mul", [a, G.random([], seed: 5)])
     }
 
+    /// a mod b = a − q·b: gradient 1 for a and −q for b, q truncated (fmod = 1) or floored.
+    func testModBothConventions() throws {
+        let dividend = G.random([2, 1, 3], seed: 12, scale: 4)
+        let divisor = Tensor(shape: [4, 3], dtype: .float64, doubles: pb.doubles.enumerated().map { i, v in i % 2 == 0 ? v : -v })
+        try G.check("Mod", [dividend, divisor], ["fmod": .int(1)])
+        try G.check("Mod", [dividend, divisor], ["fmod": .int(0)])
+    }
+
     func testPowBothInputsAndIntegerExponent() throws {
         try G.check("Pow", [pa, b])
         try G.check("Pow", [pb, G.random([3], seed: 6)])

@@ -3,7 +3,9 @@ import XCTest
 
 /// BatchNormalization (inference mode; training mode with the gradient through the batch
 /// statistics and the running/saved statistics outputs), InstanceNormalization,
-/// LayerNormalization (all three outputs) and LRN against central finite differences in float64.
+/// LayerNormalization (all three outputs), GroupNormalization (opset 18 per-group and opset 21
+/// per-channel parameters), MeanVarianceNormalization and LRN against central finite
+/// differences in float64.
 final class NormalizationVJPTests: XCTestCase {
     private func r(_ shape: [Int], _ seed: UInt64, scale: Double = 1, offset: Double = 0) -> Tensor {
         GradCheck.random(shape, seed: seed, scale: scale, offset: offset)
@@ -59,6 +61,30 @@ final class NormalizationVJPTests: XCTestCase {
     func testInstanceNorm() throws {
         try GradCheck.check("InstanceNormalization", [r([2, 3, 4, 3], 40), r([3], 41), r([3], 42)], ["epsilon": .float(1e-3)])
         try GradCheck.check("InstanceNormalization", [r([2, 2, 5], 43, offset: 3), r([2], 44), r([2], 45)])
+    }
+
+    /// Opset 18: one scale and bias per group.
+    func testGroupNormOpset18PerGroupParameters() throws {
+        try GradCheck.check("GroupNormalization", [r([2, 6, 3, 2], 46, offset: 1), r([3], 47), r([3], 48)],
+                            ["num_groups": .int(3), "epsilon": .float(1e-3)], opset: 18)
+        // One group over every channel (layer-norm like), a 1-D spatial extent.
+        try GradCheck.check("GroupNormalization", [r([3, 4, 5], 49), r([1], 70), r([1], 71)], ["num_groups": .int(1)], opset: 18)
+    }
+
+    /// Opset 21: one scale and bias per channel, shared statistics within each group.
+    func testGroupNormOpset21PerChannelParameters() throws {
+        try GradCheck.check("GroupNormalization", [r([2, 6, 2, 3], 72, scale: 2), r([6], 73), r([6], 74)],
+                            ["num_groups": .int(2), "epsilon": .float(1e-2)], opset: 21)
+        // As many groups as channels (instance-norm like), no spatial axes.
+        try GradCheck.check("GroupNormalization", [r([4, 3], 75), r([3], 76), r([3], 77)], ["num_groups": .int(3)], opset: 21)
+    }
+
+    func testMeanVarianceNormalization() throws {
+        // Default axes [0, 2, 3]: one group per channel.
+        try GradCheck.check("MeanVarianceNormalization", [r([2, 3, 2, 3], 78, offset: 1)], [:], opset: 13)
+        // Non-contiguous axes, negative axis.
+        try GradCheck.check("MeanVarianceNormalization", [r([3, 2, 4], 79)], ["axes": .ints([0, -1])], opset: 13)
+        try GradCheck.check("MeanVarianceNormalization", [r([2, 5], 80)], ["axes": .ints([1])], opset: 9)
     }
 
     func testLayerNormAllOutputs() throws {

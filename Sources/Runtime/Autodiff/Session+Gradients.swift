@@ -63,7 +63,8 @@ extension Session {
             if outGrads.allSatisfy({ $0 == nil }) { continue }
             let reference = registry.vjp(domain: n.domain, type: n.opType)
             guard let rule = (backend as? GradientBackend)?.vjp(for: n, opset: opsets[step], reference: reference) ?? reference else {
-                let why = registry.isNonDifferentiable(domain: n.domain, type: n.opType) ? "is not differentiable" : "has no gradient rule yet"
+                let why = registry.nonDifferentiableReason(domain: n.domain, type: n.opType).map { "is not differentiable: \($0)" }
+                    ?? "has no gradient rule yet"
                 throw RuntimeError(.unsupportedOp, "\(sourceName): node \(n.label): \(OpKey(n.domain, n.opType)) \(why)")
             }
             let ins = n.inputs.map { $0.isEmpty ? nil : values[$0] }

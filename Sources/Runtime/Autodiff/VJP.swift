@@ -34,6 +34,12 @@ public struct VJPContext {
         return Tensor(zeros: y.shape, dtype: y.dtype)
     }
 
+    /// Forward output `i`, for rules that read it.
+    public func forwardOutput(_ i: Int) throws -> Tensor {
+        guard i < outputs.count, let y = outputs[i] else { throw RuntimeError.invalid("\(node.opType) has no forward output #\(i)") }
+        return y
+    }
+
     public func needs(_ i: Int) -> Bool { i < needsGrad.count && needsGrad[i] }
 }
 

@@ -39,9 +39,9 @@ public final class OpRegistry {
     private(set) var ops: [OpKey: OpDefinition] = [:]
     /// Reverse-mode rules, registered beside each op's forward kernel.
     private(set) var vjps: [OpKey: VJPRule] = [:]
-    /// Ops with no gradient by nature (shapes, comparisons, indices): declared explicitly so
-    /// that a missing rule is a detectable gap, not a silent zero.
-    private(set) var nonDifferentiable: Set<OpKey> = []
+    /// Ops with no gradient by nature (shapes, comparisons, indices), each with the reason:
+    /// declared explicitly so that a missing rule is a detectable gap, not a silent zero.
+    private(set) var nonDifferentiable: [OpKey: String] = [:]
 
     public init() {}
 
@@ -67,14 +67,20 @@ public final class OpRegistry {
         vjps[key] = rule
     }
 
-    public func markNonDifferentiable(_ types: [String], domain: String = "") {
-        for t in types { nonDifferentiable.insert(OpKey(domain, t)) }
+    /// Declares `types` as having no gradient; `reason` says why (shown when a gradient is asked for).
+    public func markNonDifferentiable(_ types: [String], domain: String = "", because reason: String) {
+        for t in types { nonDifferentiable[OpKey(domain, t)] = reason }
     }
 
     public func vjp(domain: String, type: String) -> VJPRule? { vjps[OpKey(domain, type)] }
 
     public func isNonDifferentiable(domain: String, type: String) -> Bool {
-        nonDifferentiable.contains(OpKey(domain, type))
+        nonDifferentiable[OpKey(domain, type)] != nil
+    }
+
+    /// Why an op declared non-differentiable has no gradient (nil when it is not declared so).
+    public func nonDifferentiableReason(domain: String, type: String) -> String? {
+        nonDifferentiable[OpKey(domain, type)]
     }
 
     public var allKeys: [OpKey] { ops.keys.sorted { $0.description < $1.description } }

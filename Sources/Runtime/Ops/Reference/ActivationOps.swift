@@ -297,7 +297,7 @@ func softmaxBlocks<T: FloatMath>(_ kind: SoftmaxKind, _ x: UnsafePointer<T>, _ y
 /// (Relu'(0) = 0, Clip passes the gradient at its bounds). Hardmax is piecewise constant:
 /// no gradient.
 private func registerActivationVJPs(into r: OpRegistry) {
-    r.markNonDifferentiable(["Hardmax"])
+    r.markNonDifferentiable(["Hardmax"], because: "it is piecewise constant (a one-hot of the maximum)")
     r.registerVJP("Relu") { c in try c.pointwise(ReluGradient()) }
     r.registerVJP("LeakyRelu") { c in try c.pointwise(LeakyReluGradient(alpha: Double(c.node.float("alpha", default: 0.01)))) }
     r.registerVJP("Elu") { c in try c.pointwise(EluGradient(alpha: Double(c.node.float("alpha", default: 1)), gamma: 1)) }

@@ -26,7 +26,7 @@ func registerConvOps(into r: OpRegistry) {
 
     r.registerVJP("Conv") { c in try convolutionVJP(c, transposed: false) }
     r.registerVJP("ConvTranspose") { c in try convolutionVJP(c, transposed: true) }
-    r.markNonDifferentiable(["ConvInteger"])
+    r.markNonDifferentiable(["ConvInteger"], because: "its operands and output are integers")
 }
 
 /// [dX, dW, dB] of a Conv or ConvTranspose node (`ConvGradients`).

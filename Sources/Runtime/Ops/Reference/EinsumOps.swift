@@ -31,16 +31,22 @@ func registerEinsumOps(into r: OpRegistry) {
         default: throw RuntimeError.dtype("Einsum does not support element type \(first.dtype)")
         }
     }
+    r.registerVJP("Einsum", EinsumGradients.rule)
 }
 
 // MARK: equation
 
 /// A parsed equation. Labels are a letter's ASCII code, or 128 + j for the j-th broadcast
 /// (ellipsis) axis; ellipsis axes are right-aligned across operands as in numpy.
-private struct EinsumEquation {
+struct EinsumEquation {
     /// One label per axis of each input.
     let inputs: [[Int]]
     let output: [Int]
+
+    init(inputs: [[Int]], output: [Int]) {
+        self.inputs = inputs
+        self.output = output
+    }
 
     init(_ text: String, ranks: [Int]) throws {
         let eq = text.filter { !$0.isWhitespace }
@@ -130,7 +136,7 @@ private struct Term {
     }
 }
 
-private func einsum<T: EinsumElement>(_: T.Type, _ operands: [Tensor], _ eq: EinsumEquation, _ ctx: KernelContext) throws -> Tensor {
+func einsum<T: EinsumElement>(_: T.Type, _ operands: [Tensor], _ eq: EinsumEquation, _ ctx: KernelContext) throws -> Tensor {
     try checkLabelSizes(operands, eq)
     let output = Set(eq.output)
     var terms: [Term] = []
@@ -238,7 +244,7 @@ private func contracted<T: EinsumElement>(_: T.Type, _ a0: Term, _ b0: Term, kee
 // MARK: arithmetic
 
 /// The two element-type-specific steps of Einsum.
-private protocol EinsumElement: TensorElement {
+protocol EinsumElement: TensorElement {
     /// d[o, i] = Σ_j s[o, j, i] over an [outer, n, inner] source.
     static func sumAxis(_ s: UnsafePointer<Self>, outer: Int, n: Int, inner: Int, _ d: UnsafeMutablePointer<Self>)
     /// c[p] = a[p] · b[p] for `batch` row-major m×k and k×n matrices.

@@ -465,11 +465,13 @@ private struct CastFromInteger<S: FixedWidthInteger & TensorElement>: NumericVis
 
 // MARK: gradients
 
-/// Reverse-mode rules. Integer operands get no gradient; comparisons, logic, rounding, Sign,
-/// Mod and BitShift have none by nature (zero almost everywhere, or integer-valued).
+/// Reverse-mode rules. Integer operands get no gradient; comparisons, logic, rounding, Sign
+/// and BitShift have none by nature (zero almost everywhere, or integer-valued).
 private func registerElementwiseVJPs(into r: OpRegistry) {
     r.markNonDifferentiable(["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor",
-                             "IsNaN", "IsInf", "Floor", "Ceil", "Round", "Sign", "Mod", "BitShift"])
+                             "IsNaN", "IsInf"], because: "its output is boolean")
+    r.markNonDifferentiable(["Floor", "Ceil", "Round", "Sign"], because: "it is piecewise constant (zero gradient almost everywhere)")
+    r.markNonDifferentiable(["BitShift"], because: "its operands are integers")
 
     r.registerVJP("Add") { c in [try c.floatGrad(0), try c.floatGrad(1)] }
     r.registerVJP("Sub") { c in
@@ -483,6 +485,13 @@ private func registerElementwiseVJPs(into r: OpRegistry) {
     r.registerVJP("Div") { c in
         let a = try c.inputs.required(0), b = try c.inputs.required(1)
         return [try c.broadcast(0, a, b, DividendGradient()), try c.broadcast(1, a, b, DivisorGradient())]
+    }
+    // a mod b = a − q·b with q = trunc(a/b) (fmod = 1) or floor(a/b), constant between its jumps.
+    r.registerVJP("Mod") { c in
+        let a = try c.inputs.required(0), b = try c.inputs.required(1)
+        let truncated = c.node.int("fmod", default: 0) == 1
+        return [try c.floatGrad(0),
+                truncated ? try c.broadcast(1, a, b, TruncatedModDivisorGradient()) : try c.broadcast(1, a, b, FlooredModDivisorGradient())]
     }
     r.registerVJP("Pow") { c in
         let x = try c.inputs.required(0), y = try c.inputs.required(1)
@@ -534,6 +543,12 @@ private struct NegatedGradient: BroadcastGradient { func callAsFunction<T: Float
 private struct TimesOther: BroadcastGradient { func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { g * b } }
 private struct DividendGradient: BroadcastGradient { func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { g / b } }
 private struct DivisorGradient: BroadcastGradient { func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { -g * a / (b * b) } }
+private struct TruncatedModDivisorGradient: BroadcastGradient {
+    func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { -g * (a / b).rounded(.towardZero) }
+}
+private struct FlooredModDivisorGradient: BroadcastGradient {
+    func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { -g * (a / b).rounded(.down) }
+}
 private struct BaseGradient: BroadcastGradient {
     func callAsFunction<T: FloatMath>(_ a: T, _ b: T, _ g: T) -> T { g * b * T.power(a, b - 1) }
 }
@@ -571,7 +586,7 @@ private struct ScaledGradient: FloatComputation {
 /// attains it; tied inputs after it get none. NaN outputs go to the first NaN input.
 private func extremumGradients(_ c: VJPContext) throws -> [Tensor?] {
     let xs = try c.inputs.indices.map { try c.inputs.required($0) }
-    guard let y = c.outputs.first ?? nil else { throw RuntimeError.invalid("\(c.node.opType) has no forward output") }
+    let y = try c.forwardOutput(0)
     let g = try c.outputGrad(0)
     return try xs.indices.map { k in
         guard c.needs(k), xs[k].dtype.isFloatingPoint else { return nil }

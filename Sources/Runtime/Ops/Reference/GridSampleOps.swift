@@ -8,13 +8,14 @@ import Foundation
 /// with a = −0.75. The opset 20 mode names "linear" and "cubic" are accepted too.
 func registerGridSampleOps(into r: OpRegistry) {
     r.register("GridSample", since: 16) { inputs, ctx in [try gridSample(inputs, ctx)] }
+    r.registerVJP("GridSample", GridSampleGradients.rule)
 }
 
-private enum GridMode { case nearest, linear, cubic }
-private enum GridPadding: String { case zeros, border, reflection }
+enum GridMode { case nearest, linear, cubic }
+enum GridPadding: String { case zeros, border, reflection }
 
 /// How coordinates along one spatial axis become input taps.
-private struct GridAxis {
+struct GridAxis {
     let size: Int
     let mode: GridMode
     let padding: GridPadding
@@ -31,10 +32,16 @@ private struct GridAxis {
         }
     }
 
-    /// Writes the taps of normalised coordinate `g`: input index (−1: reads zero) and weight.
-    func taps(_ g: Double, _ index: UnsafeMutablePointer<Int>, _ weight: UnsafeMutablePointer<Double>) {
+    /// Writes the taps of normalised coordinate `g`: input index (−1: reads zero) and weight,
+    /// and with `slope` each weight's derivative with respect to g (the indices are constant
+    /// between the points where they jump).
+    func taps(_ g: Double, _ index: UnsafeMutablePointer<Int>, _ weight: UnsafeMutablePointer<Double>,
+              slope: UnsafeMutablePointer<Double>? = nil) {
         var x = alignCorners ? (g + 1) / 2 * Double(size - 1) : ((g + 1) * Double(size) - 1) / 2
+        // dx/dg: the pixel coordinate per unit of g, through the padding fold below.
+        var dxdg = alignCorners ? Double(size - 1) / 2 : Double(size) / 2
         // Keeps the integer conversions below total: NaN reads as far outside, huge values are capped.
+        if x.isNaN || abs(x) > 1e9 { dxdg = 0 }
         x = x.isNaN ? -1e9 : min(max(x, -1e9), 1e9)
         if mode == .nearest { x = x.rounded(.toNearestOrEven) }
         // Bicubic pads each tap instead (PyTorch and onnxruntime; the ONNX reference clamps
@@ -42,18 +49,20 @@ private struct GridAxis {
         if mode != .cubic && (x < low || x > high) {
             switch padding {
             case .zeros: break
-            case .border: x = min(max(x, 0), Double(size - 1))
-            case .reflection: x = reflect(x)
+            case .border: x = min(max(x, 0), Double(size - 1)); dxdg = 0
+            case .reflection: let r = reflect(x); x = r.value; dxdg *= r.slope
             }
         }
         switch mode {
         case .nearest:
             index[0] = pixel(Int(x.rounded(.towardZero)))
             weight[0] = 1
+            slope?[0] = 0
         case .linear:
             let x0 = x.rounded(.down), t = x - x0
             index[0] = pixel(Int(x0)); weight[0] = 1 - t
             index[1] = pixel(Int(x0) + 1); weight[1] = t
+            if let slope { slope[0] = -dxdg; slope[1] = dxdg }
         case .cubic:
             let x0 = x.rounded(.down), t = x - x0
             let a = -0.75
@@ -64,6 +73,13 @@ private struct GridAxis {
             weight[2] = ((a + 2) * u - (a + 3)) * u * u + 1
             weight[3] = ((a * v - 5 * a) * v + 8 * a) * v - 4 * a
             for k in 0..<4 { index[k] = pixel(Int(x0) - 1 + k) }
+            if let slope {
+                // d weight/dt (u and v fall as t rises), times dt/dg.
+                slope[0] = ((3 * a * s - 10 * a) * s + 8 * a) * dxdg
+                slope[1] = (3 * (a + 2) * t - 2 * (a + 3)) * t * dxdg
+                slope[2] = -(3 * (a + 2) * u - 2 * (a + 3)) * u * dxdg
+                slope[3] = -((3 * a * v - 10 * a) * v + 8 * a) * dxdg
+            }
         }
     }
 
@@ -73,49 +89,30 @@ private struct GridAxis {
         switch padding {
         case .zeros: return -1
         case .border: return min(max(i, 0), size - 1)
-        case .reflection: return min(max(Int(reflect(Double(i)).rounded(.towardZero)), 0), size - 1)
+        case .reflection: return min(max(Int(reflect(Double(i)).value.rounded(.towardZero)), 0), size - 1)
         }
     }
 
-    /// Folds x back into [low, high] by repeated reflection at the bounds.
-    private func reflect(_ x: Double) -> Double {
+    /// Folds x back into [low, high] by repeated reflection at the bounds; `slope` is ±1, the
+    /// derivative of the fold (0 when the range is a point).
+    private func reflect(_ x: Double) -> (value: Double, slope: Double) {
         let span = high - low
-        guard span > 0 else { return low }
+        guard span > 0 else { return (low, 0) }
         if x < low {
             let d = low - x, n = (d / span).rounded(.towardZero), r = d - n * span
-            return n.truncatingRemainder(dividingBy: 2) == 0 ? low + r : high - r
+            return n.truncatingRemainder(dividingBy: 2) == 0 ? (low + r, -1) : (high - r, 1)
         }
         if x > high {
             let d = x - high, n = (d / span).rounded(.towardZero), r = d - n * span
-            return n.truncatingRemainder(dividingBy: 2) == 0 ? high - r : low + r
+            return n.truncatingRemainder(dividingBy: 2) == 0 ? (high - r, -1) : (low + r, 1)
         }
-        return x
+        return (x, 1)
     }
 }
 
 private func gridSample(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
-    let x = try inputs.required(0), grid = try inputs.required(1, "grid")
-    guard x.rank == 4 else { throw RuntimeError.invalid("GridSample input must have shape [N, C, H, W], got \(x.shape)") }
-    guard grid.rank == 4, grid.shape[0] == x.shape[0], grid.shape[3] == 2 else {
-        throw RuntimeError.invalid("GridSample grid must have shape [\(x.shape[0]), Hout, Wout, 2] for input \(x.shape), got \(grid.shape)")
-    }
-    guard grid.dtype.isFloatingPoint else { throw RuntimeError.dtype("GridSample grid must be floating-point, got \(grid.dtype)") }
-    let modeName = ctx.node.string("mode", default: "bilinear")
-    let mode: GridMode
-    switch modeName {
-    case "bilinear", "linear": mode = .linear
-    case "nearest": mode = .nearest
-    case "bicubic", "cubic": mode = .cubic
-    default: throw RuntimeError.invalid("GridSample mode must be \"bilinear\", \"nearest\" or \"bicubic\", got \"\(modeName)\"")
-    }
-    let paddingName = ctx.node.string("padding_mode", default: "zeros")
-    guard let padding = GridPadding(rawValue: paddingName) else {
-        throw RuntimeError.invalid("GridSample padding_mode must be \"zeros\", \"border\" or \"reflection\", got \"\(paddingName)\"")
-    }
-    let align = ctx.node.int("align_corners", default: 0) != 0
-    let rows = GridAxis(size: x.shape[2], mode: mode, padding: padding, alignCorners: align)
-    let cols = GridAxis(size: x.shape[3], mode: mode, padding: padding, alignCorners: align)
-    let sampler = GridSampler(rows: rows, cols: cols, grid: grid.doubles, outRows: grid.shape[1], outCols: grid.shape[2])
+    let x = try inputs.required(0)
+    let sampler = try GridSampler(x: x, grid: try inputs.required(1, "grid"), node: ctx.node)
     switch x.dtype {
     case .float32: return sampler.run(Float.self, x, ctx)
     case .float64: return sampler.run(Double.self, x, ctx)
@@ -124,10 +121,36 @@ private func gridSample(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Ten
     }
 }
 
-private struct GridSampler {
+struct GridSampler {
     let rows: GridAxis, cols: GridAxis
     let grid: [Double]
     let outRows: Int, outCols: Int
+
+    /// The sampling of input `x` at `grid` that a GridSample node describes.
+    init(x: Tensor, grid: Tensor, node: Node) throws {
+        guard x.rank == 4 else { throw RuntimeError.invalid("GridSample input must have shape [N, C, H, W], got \(x.shape)") }
+        guard grid.rank == 4, grid.shape[0] == x.shape[0], grid.shape[3] == 2 else {
+            throw RuntimeError.invalid("GridSample grid must have shape [\(x.shape[0]), Hout, Wout, 2] for input \(x.shape), got \(grid.shape)")
+        }
+        guard grid.dtype.isFloatingPoint else { throw RuntimeError.dtype("GridSample grid must be floating-point, got \(grid.dtype)") }
+        let modeName = node.string("mode", default: "bilinear")
+        let mode: GridMode
+        switch modeName {
+        case "bilinear", "linear": mode = .linear
+        case "nearest": mode = .nearest
+        case "bicubic", "cubic": mode = .cubic
+        default: throw RuntimeError.invalid("GridSample mode must be \"bilinear\", \"nearest\" or \"bicubic\", got \"\(modeName)\"")
+        }
+        let paddingName = node.string("padding_mode", default: "zeros")
+        guard let padding = GridPadding(rawValue: paddingName) else {
+            throw RuntimeError.invalid("GridSample padding_mode must be \"zeros\", \"border\" or \"reflection\", got \"\(paddingName)\"")
+        }
+        let align = node.int("align_corners", default: 0) != 0
+        rows = GridAxis(size: x.shape[2], mode: mode, padding: padding, alignCorners: align)
+        cols = GridAxis(size: x.shape[3], mode: mode, padding: padding, alignCorners: align)
+        self.grid = grid.doubles
+        (outRows, outCols) = (grid.shape[1], grid.shape[2])
+    }
 
     /// For each image, builds every output position's 2-D taps once (flat input offsets and
     /// weights; offset −1 reads zero), then applies them to each channel.

@@ -396,7 +396,7 @@ private func trilu(_ inputs: [Tensor?], _ ctx: KernelContext) throws -> Tensor {
 /// (adding where an index repeats); scatters split it between data (positions not
 /// overwritten) and updates. Index, shape and OneHot inputs get none.
 private func registerIndexingVJPs(into r: OpRegistry) {
-    r.markNonDifferentiable(["OneHot"])
+    r.markNonDifferentiable(["OneHot"], because: "its output depends on the values only through integer indices")
     r.registerVJP("Slice") { c in
         guard c.needs(0), let x = c.inputs[0] else { return [nil] }
         let v = try sliceView(x.shape, c.inputs, c.kernelContext)

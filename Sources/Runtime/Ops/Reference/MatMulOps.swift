@@ -63,7 +63,7 @@ func registerMatMulOps(into r: OpRegistry) {
                                    dy: try c.outputGrad(0), alpha: Double(c.node.float("alpha", default: 1)),
                                    beta: Double(c.node.float("beta", default: 1)), want: (0..<3).map(c.needs), c.kernelContext)
     }
-    r.markNonDifferentiable(["MatMulInteger"])
+    r.markNonDifferentiable(["MatMulInteger"], because: "its operands and output are integers")
 }
 
 func matmul<T: BLASFloat>(_: T.Type, _ a: Tensor, _ b: Tensor, _ geo: MatMulGeometry, _ ctx: KernelContext) throws -> Tensor {

@@ -112,6 +112,145 @@ enum NormalizationGradients {
         return [dx, like(1, dScale), like(2, dBias)]
     }
 
+    // MARK: GroupNormalization
+
+    /// Statistics per (sample, group) over the group's channels; scale and bias per channel
+    /// (opset 21) or per group (opset 18), as the forward decides.
+    static func groupNorm(_ c: VJPContext) throws -> [Tensor?] {
+        let x = try c.inputs.required(0)
+        let (groups, perChannel) = try groupNormLayout(x, c.inputs, c.node, opset: c.opset)
+        let shape = GroupNormShape(batch: x.shape[0], channels: x.shape[1], groups: groups, plane: x.shape[2...].reduce(1, *),
+                                   perChannel: perChannel)
+        let scale = try channelParameter(c.inputs, 1, "scale", count: perChannel ? shape.channels : groups)
+        let eps = Double(c.node.float("epsilon", default: 1e-5))
+        let dy = try c.outputGrad(0)
+        guard dy.shape == x.shape else { throw RuntimeError.invalid("output gradient has shape \(dy.shape), expected \(x.shape)") }
+        let k = c.kernelContext
+        let (dx, dScale, dBias): (Tensor?, [Double], [Double])
+        switch x.dtype {
+        case .float32: (dx, dScale, dBias) = groupNormBackward(Float.self, x, dy.plain(), shape, scale, eps, c.needs(0), k)
+        case .float64: (dx, dScale, dBias) = groupNormBackward(Double.self, x, dy.plain(), shape, scale, eps, c.needs(0), k)
+        case .float16, .bfloat16:
+            let r = groupNormBackward(Float.self, x.converted(to: .float32), dy.converted(to: .float32), shape, scale, eps, c.needs(0), k)
+            (dx, dScale, dBias) = (r.0?.converted(to: x.dtype), r.1, r.2)
+        default: throw RuntimeError.dtype("GroupNormalization gradients need a floating-point input, got \(x.dtype)")
+        }
+        func like(_ i: Int, _ v: [Double]) -> Tensor? {
+            guard c.needs(i), let t = c.inputs.optional(i) else { return nil }
+            return Tensor(shape: t.shape, dtype: t.dtype, doubles: v)
+        }
+        return [dx, like(1, dScale), like(2, dBias)]
+    }
+
+    private struct GroupNormShape {
+        let batch: Int, channels: Int, groups: Int, plane: Int
+        let perChannel: Bool
+        var perGroup: Int { channels / groups }
+    }
+
+    /// Each (sample, group) row is perGroup·plane contiguous elements: its moments, then per
+    /// channel Σ dy and Σ dy·(x − μ) for dScale/dB, then dx from their scale-weighted sums.
+    private static func groupNormBackward<T: BinaryFloatingPoint & TensorElement>(
+        _: T.Type, _ x: Tensor, _ dy: Tensor, _ s: GroupNormShape, _ scale: [Double], _ eps: Double, _ wantX: Bool,
+        _ ctx: KernelContext
+    ) -> (Tensor?, [Double], [Double]) {
+        var dx = wantX ? ctx.allocate(x.shape, x.dtype, zeroed: false) : nil
+        var dScale = [Double](repeating: 0, count: scale.count), dBias = dScale
+        let perGroup = s.perGroup, plane = s.plane, length = perGroup * plane
+        guard length > 0 else { return (dx, dScale, dBias) }
+        let count = Double(length)
+        x.withUnsafeBufferPointer(as: T.self) { xb in
+            dy.withUnsafeBufferPointer(as: T.self) { gb in
+                withOptionalPointer(T.self, &dx) { out in
+                    for row in 0..<(s.batch * s.groups) {
+                        let base = row * length, group = row % s.groups
+                        var sum = 0.0
+                        for i in base..<(base + length) { sum += Double(xb[i]) }
+                        let mean = sum / count
+                        var sq = 0.0
+                        for i in base..<(base + length) { let d = Double(xb[i]) - mean; sq += d * d }
+                        let inv = 1 / (sq / count + eps).squareRoot()
+                        // Σ γ·dy and Σ γ·dy·(x − μ) over the row.
+                        var sumG = 0.0, sumGXc = 0.0
+                        for j in 0..<perGroup {
+                            let cb = base + j * plane, p = s.perChannel ? group * perGroup + j : group
+                            var sd = 0.0, sdx = 0.0
+                            for i in cb..<(cb + plane) {
+                                let g = Double(gb[i])
+                                sd += g
+                                sdx += g * (Double(xb[i]) - mean)
+                            }
+                            dScale[p] += sdx * inv
+                            dBias[p] += sd
+                            sumG += scale[p] * sd
+                            sumGXc += scale[p] * sdx
+                        }
+                        guard let out else { continue }
+                        let dVar = -0.5 * inv * inv * inv * sumGXc, dMean = -inv * sumG
+                        let b = T(2 * dVar / count), k = T(dMean / count), m = T(mean)
+                        for j in 0..<perGroup {
+                            let cb = base + j * plane, a = T(scale[s.perChannel ? group * perGroup + j : group] * inv)
+                            for i in cb..<(cb + plane) { out[i] = gb[i] * a + (xb[i] - m) * b + k }
+                        }
+                    }
+                }
+            }
+        }
+        return (dx, dScale, dBias)
+    }
+
+    // MARK: MeanVarianceNormalization
+
+    /// y = (x − μ)/d with d = σ + 1e-9 over `axes`: per group of n elements,
+    /// dx = (g − ḡ)/d − (x − μ)·Σ g·(x − μ)/(n·σ·d²). The reduced axes are moved last so that
+    /// each group is one contiguous row.
+    static func meanVarianceNorm(_ c: VJPContext) throws -> [Tensor?] {
+        guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint else { return [nil] }
+        let axes = Set(try normalizedAxes(c.node.ints("axes") ?? [0, 2, 3], rank: x.rank))
+        let perm = (0..<x.rank).filter { !axes.contains($0) } + axes.sorted()
+        let length = axes.reduce(1) { $0 * x.shape[$1] }, rows = x.count / max(length, 1)
+        let k = c.kernelContext
+        let dy = try c.outputGrad(0)
+        guard dy.shape == x.shape else { throw RuntimeError.invalid("output gradient has shape \(dy.shape), expected \(x.shape)") }
+        let wide: DType = x.dtype == .float64 ? .float64 : .float32
+        let xr = try DataMovement.transpose(x.converted(to: wide), perm: perm, k)
+        let gr = try DataMovement.transpose(dy.converted(to: wide), perm: perm, k)
+        let dxr = wide == .float64 ? mvnBackward(Double.self, xr, gr, rows: rows, length: length, k)
+                                   : mvnBackward(Float.self, xr, gr, rows: rows, length: length, k)
+        return [try DataMovement.transpose(dxr, perm: inversePermutation(perm), k).converted(to: x.dtype)]
+    }
+
+    private static func mvnBackward<T: BinaryFloatingPoint & TensorElement>(_: T.Type, _ x: Tensor, _ dy: Tensor, rows: Int, length: Int,
+                                                                            _ ctx: KernelContext) -> Tensor {
+        var dx = ctx.allocate(x.shape, x.dtype, zeroed: false)
+        guard length > 0 else { return dx }
+        let n = Double(length)
+        x.withUnsafeBufferPointer(as: T.self) { xb in
+            dy.withUnsafeBufferPointer(as: T.self) { gb in
+                dx.withUnsafeMutableBufferPointer(as: T.self) { out in
+                    for r in 0..<rows {
+                        let base = r * length
+                        var sx = 0.0, sg = 0.0
+                        for i in base..<(base + length) { sx += Double(xb[i]); sg += Double(gb[i]) }
+                        let mean = sx / n, meanG = sg / n
+                        var sq = 0.0, sgx = 0.0
+                        for i in base..<(base + length) {
+                            let d = Double(xb[i]) - mean
+                            sq += d * d
+                            sgx += Double(gb[i]) * d
+                        }
+                        let sigma = (sq / n).squareRoot(), d = sigma + 1e-9
+                        let a = T(1 / d), gm = T(meanG), m = T(mean)
+                        // σ = 0 means x − μ = 0 throughout: the second term vanishes.
+                        let b = T(sigma > 0 ? sgx / (n * sigma * d * d) : 0)
+                        for i in base..<(base + length) { out[i] = (gb[i] - gm) * a - (xb[i] - m) * b }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
     // MARK: LayerNormalization
 
     /// Outputs Y, Mean and InvStdDev all pass gradient back (InvStdDev = (σ² + ε)^−½, so

@@ -42,13 +42,8 @@ func registerNormalizationOps(into r: OpRegistry) {
 
     r.register("GroupNormalization", since: 18) { inputs, ctx in
         let x = try inputs.required(0)
-        guard x.rank >= 2 else { throw RuntimeError.invalid("input must have rank >= 2 ([N, C, …]), got shape \(x.shape)") }
-        guard let groups = ctx.node.int("num_groups"), groups >= 1, x.shape[1] % groups == 0 else {
-            throw RuntimeError.invalid("num_groups must be given and divide the \(x.shape[1]) channels, got \(ctx.node.int("num_groups").map(String.init) ?? "none")")
-        }
+        let (groups, perChannel) = try groupNormLayout(x, inputs, ctx.node, opset: ctx.opset)
         let n = x.shape[0], c = x.shape[1], plane = x.shape[2...].reduce(1, *), perGroup = c / groups
-        // Opset 18 gives one scale/bias per group, opset 21 one per channel.
-        let perChannel = try inputs.required(1, "scale").count == c && (ctx.opset >= 21 || c != groups)
         let scale = try channelParameter(inputs, 1, "scale", count: perChannel ? c : groups)
         let bias = try channelParameter(inputs, 2, "bias", count: perChannel ? c : groups)
         let eps = Double(ctx.node.float("epsilon", default: 1e-5))
@@ -74,6 +69,8 @@ func registerNormalizationOps(into r: OpRegistry) {
     r.registerVJP("BatchNormalization", NormalizationGradients.batchNorm)
     r.registerVJP("InstanceNormalization", NormalizationGradients.instanceNorm)
     r.registerVJP("LayerNormalization", NormalizationGradients.layerNorm)
+    r.registerVJP("GroupNormalization", NormalizationGradients.groupNorm)
+    r.registerVJP("MeanVarianceNormalization", NormalizationGradients.meanVarianceNorm)
     r.registerVJP("LRN", NormalizationGradients.lrn)
 }
 
@@ -140,6 +137,19 @@ private func batchNormalization(_ inputs: [Tensor?], _ ctx: KernelContext) throw
     // Opset 7–13 training outputs: Y, mean, var, saved_mean, saved_var.
     return [out, runningMean, runningVar, Tensor(shape: shape, dtype: statType, doubles: mean),
             Tensor(shape: shape, dtype: statType, doubles: variance)]
+}
+
+// MARK: GroupNormalization
+
+/// GroupNormalization's group count, and whether scale and bias hold one value per channel
+/// (opset 21) or per group (opset 18; a per-channel scale is taken as such there too).
+func groupNormLayout(_ x: Tensor, _ inputs: [Tensor?], _ node: Node, opset: Int) throws -> (groups: Int, perChannel: Bool) {
+    guard x.rank >= 2 else { throw RuntimeError.invalid("input must have rank >= 2 ([N, C, …]), got shape \(x.shape)") }
+    guard let groups = node.int("num_groups"), groups >= 1, x.shape[1] % groups == 0 else {
+        throw RuntimeError.invalid("num_groups must be given and divide the \(x.shape[1]) channels, got \(node.int("num_groups").map(String.init) ?? "none")")
+    }
+    let c = x.shape[1]
+    return (groups, try inputs.required(1, "scale").count == c && (opset >= 21 || c != groups))
 }
 
 // MARK: LayerNormalization

@@ -94,6 +94,15 @@ func registerPoolOps(into r: OpRegistry) {
                                               includePad: c.node.int("count_include_pad", default: 0) != 0)
         return [try PoolGradients.compute(kind, x: x, dy: try c.outputGrad(0), c.kernelContext)]
     }
+    r.registerVJP("LpPool") { c in
+        let x = try c.inputs.required(0)
+        let kind = PoolGradients.Kind.lp(try PoolGeometry(node: c.node, input: x.shape), p: try lpExponent(c.node), y: try c.forwardOutput(0))
+        return [try PoolGradients.compute(kind, x: x, dy: try c.outputGrad(0), c.kernelContext)]
+    }
+    r.registerVJP("GlobalLpPool") { c in
+        let kind = PoolGradients.Kind.globalLp(p: try lpExponent(c.node), y: try c.forwardOutput(0))
+        return [try PoolGradients.compute(kind, x: try c.inputs.required(0), dy: try c.outputGrad(0), c.kernelContext)]
+    }
     r.registerVJP("GlobalMaxPool") { c in
         [try PoolGradients.compute(.globalMax, x: try c.inputs.required(0), dy: try c.outputGrad(0), c.kernelContext)]
     }

@@ -148,33 +148,74 @@ struct SumReducer<T: BinaryFloatingPoint>: WindowReducer {
     @inline(__always) func finish(valid: Int, padded: Int) -> T { sum }
 }
 
+/// How one pooling op's window passes its output gradient back to the taps it read.
+protocol WindowAdjoint {
+    associatedtype Element: BinaryFloatingPoint
+    /// Starts output element `window` (flat index into y) with gradient `dy`; `valid` and
+    /// `padded` count its taps as in `WindowReducer.finish`.
+    mutating func start(_ window: Int, dy: Element, valid: Int, padded: Int)
+    /// The gradient the current window sends to input element `index` (flat index into x).
+    func tap(_ index: Int) -> Element
+}
+
+/// Averages: every tap receives dy / count, the count being the taps inside the input, or
+/// inside the padded extent with `includePad` (AveragePool count_include_pad).
+struct AverageAdjoint<T: BinaryFloatingPoint>: WindowAdjoint {
+    let includePad: Bool
+    private var share: T = 0
+    init(includePad: Bool) { self.includePad = includePad }
+    @inline(__always) mutating func start(_ window: Int, dy: T, valid: Int, padded: Int) {
+        let count = includePad ? padded : valid
+        share = count > 0 ? dy / T(count) : 0
+    }
+    @inline(__always) func tap(_ index: Int) -> T { share }
+}
+
+/// Lp norms y = (Σ |x|^p)^(1/p): dy/dx = sign(x)·|x|^(p−1)·y^(1−p), zero where y = 0; p = 1
+/// and p = 2 skip the powers.
+struct LpAdjoint<T: FloatMath>: WindowAdjoint {
+    let x: UnsafePointer<T>, y: UnsafePointer<T>
+    let p: T
+    private var factor: T = 0
+    init(x: UnsafePointer<T>, y: UnsafePointer<T>, p: T) { (self.x, self.y, self.p) = (x, y, p) }
+    @inline(__always) mutating func start(_ window: Int, dy: T, valid: Int, padded: Int) {
+        let norm = y[window]
+        if p == 1 { factor = norm > 0 ? dy : 0 }
+        else if p == 2 { factor = norm > 0 ? dy / norm : 0 }
+        else { factor = norm > 0 ? dy * T.power(norm, 1 - p) : 0 }
+    }
+    @inline(__always) func tap(_ index: Int) -> T {
+        let v = x[index]
+        if v == 0 || factor == 0 { return 0 }
+        if p == 2 { return v * factor }
+        let magnitude = p == 1 ? factor : T.power(abs(v), p - 1) * factor
+        return v < 0 ? -magnitude : magnitude
+    }
+}
+
 extension PoolWindows {
-    /// The adjoint of averaging `reduce`: every tap of a window receives dy[window] / count,
-    /// the count being the taps inside the input, or inside the padded extent with
-    /// `includePad` (AveragePool count_include_pad). `dx` must start zeroed.
-    func spreadAverage<T: BinaryFloatingPoint>(_ dy: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, planes: Int,
-                                              includePad: Bool) {
+    /// The adjoint of `reduce`: every tap of a window receives `adjoint.tap` of that window's
+    /// output gradient, added into `dx` (which must start zeroed).
+    func spread<A: WindowAdjoint>(_ adjoint: inout A, _ dy: UnsafePointer<A.Element>, _ dx: UnsafeMutablePointer<A.Element>,
+                                  planes: Int) {
         let inPlane = inputPlane, outPlane = outputPlane
         let inH = input[1], inW = input[2]
         first[0].withUnsafeBufferPointer { fd in first[1].withUnsafeBufferPointer { fh in first[2].withUnsafeBufferPointer { fw in
         taps[0].withUnsafeBufferPointer { td in taps[1].withUnsafeBufferPointer { th in taps[2].withUnsafeBufferPointer { tw in
         padded[0].withUnsafeBufferPointer { pd in padded[1].withUnsafeBufferPointer { ph in padded[2].withUnsafeBufferPointer { pw in
             for plane in 0..<planes {
-                let xp = dx + plane * inPlane
+                let base = plane * inPlane
                 var out = plane * outPlane
                 for od in 0..<output[0] {
                     for oh in 0..<output[1] {
                         for ow in 0..<output[2] {
                             let valid = (fd[od + 1] - fd[od]) * (fh[oh + 1] - fh[oh]) * (fw[ow + 1] - fw[ow])
-                            let count = includePad ? pd[od] * ph[oh] * pw[ow] : valid
-                            if count > 0 {
-                                let g = dy[out] / T(count)
-                                for i in fd[od]..<fd[od + 1] {
-                                    let zd = td[i] * inH
-                                    for j in fh[oh]..<fh[oh + 1] {
-                                        let zh = (zd + th[j]) * inW
-                                        for k in fw[ow]..<fw[ow + 1] { xp[zh + tw[k]] += g }
-                                    }
+                            adjoint.start(out, dy: dy[out], valid: valid, padded: pd[od] * ph[oh] * pw[ow])
+                            for i in fd[od]..<fd[od + 1] {
+                                let zd = td[i] * inH
+                                for j in fh[oh]..<fh[oh + 1] {
+                                    let zh = base + (zd + th[j]) * inW
+                                    for k in fw[ow]..<fw[ow + 1] { dx[zh + tw[k]] += adjoint.tap(zh + tw[k]) }
                                 }
                             }
                             out += 1

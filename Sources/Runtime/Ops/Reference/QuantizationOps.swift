@@ -31,6 +31,38 @@ func registerQuantizationOps(into r: OpRegistry) {
     r.register("DynamicQuantizeLinear", since: 11) { inputs, ctx in try dynamicQuantize(inputs.required(0), ctx) }
     r.register("QLinearMatMul", since: 10) { inputs, ctx in [try qlinearMatMul(inputs, ctx)] }
     r.register("QLinearConv", since: 10) { inputs, ctx in [try qlinearConv(inputs, ctx)] }
+
+    r.markNonDifferentiable(["QuantizeLinear", "DynamicQuantizeLinear"],
+                            because: "it rounds to integers (zero gradient almost everywhere); train through float ops or a straight-through estimator instead")
+    r.markNonDifferentiable(["QLinearMatMul", "QLinearConv"], because: "its operands and output are quantized integers")
+    // DequantizeLinear is linear in its scale: the integer data and zero point get none.
+    r.registerVJP("DequantizeLinear") { c in
+        guard c.needs(1) else { return [nil, nil, nil] }
+        return [nil, try dequantizeScaleGradient(c), nil]
+    }
+}
+
+/// d/d x_scale of y = (x − zero point)·scale: Σ dy·(x − zero point) over each scale's elements.
+private func dequantizeScaleGradient(_ c: VJPContext) throws -> Tensor {
+    let x = try c.inputs.required(0), scale = try c.inputs.required(1, "x_scale")
+    let p = try QuantizationParameters(scale: scale, zeroPoint: c.inputs.optional(2), data: x.shape, c.kernelContext)
+    let dy = try c.outputGrad(0)
+    guard dy.shape == x.shape else { throw RuntimeError.invalid("output gradient has shape \(dy.shape), expected \(x.shape)") }
+    var sums = [Double](repeating: 0, count: p.extent)
+    let xd = x.converted(to: .float64), g = dy.converted(to: .float64)
+    xd.withElements(Double.self) { px in
+        g.withElements(Double.self) { pg in
+            for o in 0..<p.outer {
+                for ch in 0..<p.extent {
+                    let z = p.zeroPoints[ch], base = (o * p.extent + ch) * p.inner
+                    var s = 0.0
+                    for i in base..<(base + p.inner) { s += pg[i] * (px[i] - z) }
+                    sums[ch] += s
+                }
+            }
+        }
+    }
+    return Tensor(shape: scale.shape, dtype: scale.dtype, doubles: sums)
 }
 
 /// The range of an integer quantized type.

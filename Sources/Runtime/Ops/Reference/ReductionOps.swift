@@ -13,7 +13,7 @@ func registerReductionOps(into r: OpRegistry) {
     r.register("ArgMax") { inputs, ctx in [try argExtremum(max: true, inputs, ctx)] }
     r.register("ArgMin") { inputs, ctx in [try argExtremum(max: false, inputs, ctx)] }
 
-    r.markNonDifferentiable(["ArgMax", "ArgMin"])
+    r.markNonDifferentiable(["ArgMax", "ArgMin"], because: "its output holds integer indices")
     for (name, kind) in kinds {
         r.registerVJP(name) { c in [try reduceGradient(kind, c), nil] }
     }
@@ -236,7 +236,7 @@ private func reduceGradient(_ kind: ReduceKind, _ c: VJPContext) throws -> Tenso
     guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint else { return nil }
     let g = try c.outputGrad(0)
     guard let plan = try reducePlan(x, c.inputs, c.kernelContext) else { return g }
-    guard let y = c.outputs.first ?? nil else { throw RuntimeError.invalid("\(c.node.opType) has no forward output") }
+    let y = try c.forwardOutput(0)
     return try ReduceGradient(plan: plan, kind: kind).run([x, y, g], as: x.dtype)
 }
 

@@ -9,7 +9,8 @@ func registerSelectionOps(into r: OpRegistry) {
     r.register("ReverseSequence", since: 10) { inputs, ctx in [try reverseSequence(inputs, ctx)] }
     r.register("EyeLike", since: 9) { inputs, ctx in [try eyeLike(inputs.required(0), ctx)] }
     // Integer indices and a constant pattern: no gradient.
-    r.markNonDifferentiable(["NonZero", "EyeLike"])
+    r.markNonDifferentiable(["NonZero"], because: "its output holds integer indices")
+    r.markNonDifferentiable(["EyeLike"], because: "its output is a constant pattern that depends only on the input's shape")
     // Compress: the gradient goes back to the selected slices, zeros elsewhere.
     r.registerVJP("Compress") { c in
         guard c.needs(0), let x = c.inputs[0] else { return [nil, nil] }

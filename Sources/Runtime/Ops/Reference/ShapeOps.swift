@@ -332,7 +332,8 @@ private func constant(_ node: Node) throws -> Tensor {
 /// (Transpose by the inverse permutation, Concat/Split into each other), broadcasts sum it.
 /// Shape, size and constant producers have no gradient; shape/repeat inputs get none.
 private func registerShapeVJPs(into r: OpRegistry) {
-    r.markNonDifferentiable(["Shape", "Size", "ConstantOfShape", "Range", "Constant"])
+    r.markNonDifferentiable(["Shape", "Size"], because: "its output holds integer sizes")
+    r.markNonDifferentiable(["ConstantOfShape", "Range", "Constant"], because: "it produces constants (a Range from its start/limit/delta scalars is piecewise constant in them)")
     for op in ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"] {
         r.registerVJP(op) { c in [try c.passThrough(), nil] }
     }

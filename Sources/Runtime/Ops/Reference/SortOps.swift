@@ -6,6 +6,7 @@ import Foundation
 func registerSortOps(into r: OpRegistry) {
     r.register("TopK") { inputs, ctx in try topK(inputs, ctx) }
     r.register("Unique", since: 11) { inputs, ctx in try unique(inputs, ctx) }
+    r.markNonDifferentiable(["Unique"], because: "its outputs are the distinct values and integer indices: perturbing a repeated value changes which values are distinct and the output shapes")
     // TopK's values gradient goes back to the positions its indices output names.
     r.registerVJP("TopK") { c in
         guard c.needs(0), let x = c.inputs[0], x.dtype.isFloatingPoint, c.outputs.count > 1, let indices = c.outputs[1] else {
