@@ -31,7 +31,9 @@ final class RegistryTests: XCTestCase {
     func testStandardRegistryHasTheBuiltIns() throws {
         let r = try PluginRegistry.standard()
         XCTAssertEqual(r.generators.ids, ["onnx", "progan", "wgangp", "progan-minibatch-stddev", "dcgan", "stylegan"])
-        XCTAssertTrue(r.encoders.contains("encoder-conv"))
+        XCTAssertEqual(r.segmenters.ids, ["onnx", "upernet"])
+        XCTAssertEqual(r.featureNets.ids, ["onnx", "vgg16"])
+        XCTAssertEqual(r.encoders.ids, ["onnx", "encoder-resnet18", "encoder-layer", "encoder-hybrid", "encoder-conv"])
         for kind in PluginKind.allCases { XCTAssertTrue(r.architectures(kind).contains("onnx"), "\(kind)") }
         XCTAssertEqual(r.losses.ids, ["mse", "l1", "cosine", "perceptual"])
         XCTAssertTrue(r.inversions.ids.isEmpty)
@@ -92,5 +94,65 @@ final class RegistryTests: XCTestCase {
         let b = try r.encoders.resolve("encoder-conv")(ArchitectureInput(weights: weights))
         XCTAssertTrue(b.network.report.isExact, "\(b.network.report)")
         XCTAssertEqual(b.interface, a.interface)
+    }
+
+    func built(_ kind: PluginKind, _ id: String, _ config: String) throws -> BuiltPlugin {
+        let r = try PluginRegistry.standard()
+        let b = try r.architectures(kind).resolve(id)(ArchitectureInput(config: JSONNode(try JSONParser.parse(config), source: id), seed: 2))
+        try b.interface.validate(context: id)
+        try PortCheck.check(b.interface, against: b.network.model, context: id)
+        return b
+    }
+
+    func testUPerNetRegistersAsASegmenter() throws {
+        let b = try built(.segmenter, "upernet", #"{"classes": 5, "height": 64, "width": 48, "baseWidth": 4, "blocks": [1, 1, 1, 1], "ppmChannels": 8, "fpnChannels": 8}"#)
+        XCTAssertEqual(b.interface.output(.scores)?.shape, [.symbolic("N"), .fixed(5), .fixed(64), .fixed(48)])
+        XCTAssertEqual(b.interface.labels?.count, 5)
+        // Without the preprocessing in the graph: caffe BGR, 0…255 minus the BGR mean.
+        let pre = try XCTUnwrap(b.interface.preprocessing)
+        XCTAssertEqual(pre.channels, "BGR")
+        XCTAssertEqual(pre.range, 0...255)
+        assertClose(pre.mean, [102.9801, 115.9465, 122.7717], accuracy: 1e-3)
+        let segmenter = try GraphSegmenter(PluginModel(id: "u", architecture: "upernet", model: b.network.model, interface: b.interface))
+        let photo = RGBImage(width: 90, height: 70, pixels: (0..<(90 * 70 * 3)).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        let seg = try segmenter.segment(photo)
+        XCTAssertEqual([seg.width, seg.height], [48, 64])
+        XCTAssertEqual(seg.areas.reduce(0, +), 1, accuracy: 1e-9)
+        XCTAssertEqual(try PluginVerifier.verify(segmenter.plugin).shapes["scores"], [2, 5, 64, 48])
+    }
+
+    func testVGG16RegistersAsAFeatureNet() throws {
+        let b = try built(.featureNet, "vgg16", #"{"through": "relu2_2", "preprocessing": "keras"}"#)
+        XCTAssertEqual(b.interface.layerNames, ["relu1_1", "relu1_2", "pool1", "relu2_1", "relu2_2"])
+        XCTAssertEqual(b.interface.defaultLayer, "relu2_2")
+        XCTAssertEqual(b.interface.outputs[0].shape, [.symbolic("N"), .fixed(128), .symbolic("H'"), .symbolic("W'")])
+        let net = try GraphFeatureNet(PluginModel(id: "v", architecture: "vgg16", model: b.network.model, interface: b.interface))
+        let f = try net.features(Tensor.randomNormal([1, 3, 16, 24], seed: 1), range: -1...1, layers: ["pool1", "relu2_2"])
+        XCTAssertEqual(f["pool1"]?.shape, [1, 64, 8, 12])
+        XCTAssertEqual(f["relu2_2"]?.shape, [1, 128, 8, 12])
+    }
+
+    func testEncodersRegister() throws {
+        let e1 = try built(.encoder, "encoder-layer", #"{"kind": "e1", "channels": 8}"#)
+        XCTAssertEqual(e1.interface.inputs[0].name, "r1")
+        XCTAssertEqual(e1.interface.inputs[0].shape, [.symbolic("N"), .fixed(8), .fixed(4), .fixed(4)])
+        XCTAssertEqual(e1.interface.outputs[0].role, .latent)
+        XCTAssertEqual(e1.interface.outputs[0].shape, [.symbolic("N"), .fixed(8), .fixed(1), .fixed(1)])
+        let e3 = try built(.encoder, "encoder-layer", #"{"kind": "e3", "channels": 4}"#)
+        XCTAssertEqual(e3.interface.outputs[0].shape, [.symbolic("N"), .fixed(4), .fixed(4), .fixed(4)])
+        let r = try built(.encoder, "encoder-resnet18", #"{"height": 64, "width": 64}"#)
+        XCTAssertEqual(r.interface.outputs[0].shape, [.symbolic("N"), .fixed(512), .fixed(2), .fixed(2)])
+        XCTAssertEqual(r.interface.inputs[0].range, -1...1)
+    }
+
+    /// The photograph preprocessing derived from a network's input contract is the same map.
+    func testContractsBecomeTheSamePreprocessing() throws {
+        for (name, p) in [("caffe", VGG16Features.kerasCaffe), ("imagenet", VGG16Features.imagenet), ("none", InputPreprocessing.none)] {
+            let contract = InputContract(channels: 3, height: nil, width: nil, range: -1...1, preprocessing: p)
+            let (order, scale, shift) = ImagePreprocessing(contract).affine(from: -1...1)
+            XCTAssertEqual(order, p.channelOrder, name)
+            assertClose(scale, p.scale, accuracy: 1e-3)
+            assertClose(shift, p.shift, accuracy: 1e-3)
+        }
     }
 }

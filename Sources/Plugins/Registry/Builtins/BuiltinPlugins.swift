@@ -11,6 +11,11 @@ extension PluginRegistry {
         try r.registerGenerator("dcgan", DCGAN.self)
         try r.registerGenerator("stylegan", StyleGAN.self)
 
+        try r.register(.segmenter, "upernet", NetworkPlugins.upernet)
+        try r.register(.featureNet, "vgg16", NetworkPlugins.vgg16)
+        try r.register(.encoder, "encoder-resnet18", NetworkPlugins.encoderResNet18)
+        try r.register(.encoder, "encoder-layer", NetworkPlugins.encoderLayer)
+        try r.register(.encoder, "encoder-hybrid", NetworkPlugins.encoderHybrid)
         try r.register(.encoder, "encoder-conv", ConvEncoderPlugin.build)
 
         for kind in ElementwiseLoss.Kind.allCases {

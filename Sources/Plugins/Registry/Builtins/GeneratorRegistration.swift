@@ -8,18 +8,9 @@ extension PluginRegistry {
             try input.refuseConfig(id)
             let network = try A.build(weights: input.weights, config: nil, seed: input.seed)
             // The configuration actually built, read back from the built parameters.
-            let metadata = try A.metadata(A.config(inferredFrom: network.parameterDict))
+            let metadata = try A.metadata(A.config(inferredFrom: network.stateDict))
             return BuiltPlugin(network: network, interface: .generator(metadata, layers: network.namedLayers))
         }
-    }
-}
-
-extension BuiltNetwork {
-    /// The parameters and buffers the builder asked for, under their checkpoint names.
-    var parameterDict: StateDict {
-        StateDict(model.graph.initializerOrder.compactMap { name in
-            report.parameters.contains(name) ? model.graph.initializers[name].map { (name, $0) } : nil
-        })
     }
 }
 

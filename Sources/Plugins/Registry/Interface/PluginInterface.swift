@@ -100,8 +100,9 @@ public struct PluginInterface: Equatable {
             try need(!layers.isEmpty, "\"layers\" (the feature layers)")
             try need(preprocessing != nil, "\"preprocessing\"")
         case .encoder:
-            try need(input(.image) != nil, "an input with role \"image\"")
-            try need(output(.latent) != nil, "an output with role \"latent\"")
+            // An image (or, for a layer encoder, a generator layer) in; a latent or layer out.
+            try need(inputs.count == 1, "one input")
+            try need(outputs.count == 1, "one output")
         }
         if let d = defaultLayer { try need(layerNames.contains(d), "its default layer '\(d)' among its layers (\(layerNames.joined(separator: ", ")))") }
         var seen = Set<String>()

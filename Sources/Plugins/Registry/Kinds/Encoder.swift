@@ -1,37 +1,38 @@
 import Runtime
 
-/// An encoder: image → latent (the start of an inversion).
+/// An encoder: image → latent, or (a layer encoder) one generator layer → the one before it;
+/// the start of an inversion.
 public protocol Encoder: AnyObject {
-    /// The image input (shape, layout, range).
-    var image: Port { get }
-    /// The latent output.
-    var latent: Port { get }
-    /// Latents of images given as the image port says.
-    func encode(_ images: Tensor) throws -> Tensor
+    /// What it reads (an image, or a layer's values).
+    var input: Port { get }
+    /// What it estimates (a latent, or a layer's values).
+    var output: Port { get }
+    /// The estimate for a batch given as the input port says.
+    func encode(_ x: Tensor) throws -> Tensor
 }
 
 /// An encoder given by its graph and interface.
 public final class GraphEncoder: Encoder {
     public let plugin: PluginModel
-    public let image: Port
-    public let latent: Port
+    public let input: Port
+    public let output: Port
     public let session: Session
 
     public init(_ plugin: PluginModel, backend: BackendKind = .dnnl) throws {
         let p = plugin.withPublicLayerNames()
-        guard p.interface.kind == .encoder, let x = p.interface.input(.image), let z = p.interface.output(.latent) else {
-            throw PluginError(.invalidRequest, "'\(plugin.id)' is a \(plugin.interface.kind), not an encoder with an image input and a latent output")
+        guard p.interface.kind == .encoder, let x = p.interface.inputs.first, let z = p.interface.outputs.first else {
+            throw PluginError(.invalidRequest, "'\(plugin.id)' is a \(plugin.interface.kind), not an encoder")
         }
         self.plugin = p
-        image = x
-        latent = z
+        input = x
+        output = z
         session = try Session(model: p.model, backend: backend)
     }
 
-    public func encode(_ images: Tensor) throws -> Tensor {
-        guard let z = try session.run([image.name: images], outputs: [latent.name])[latent.name] else {
-            throw PluginError(.verification, "encoder '\(plugin.id)' produced no '\(latent.name)'")
+    public func encode(_ x: Tensor) throws -> Tensor {
+        guard let y = try session.run([input.name: x], outputs: [output.name])[output.name] else {
+            throw PluginError(.verification, "encoder '\(plugin.id)' produced no '\(output.name)'")
         }
-        return z
+        return y
     }
 }
