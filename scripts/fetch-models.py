@@ -105,6 +105,7 @@ def convert(mid, f, root):
     source = os.path.join(root, c["from"])
     if not os.path.exists(source):
         fail(f"[{mid}] {f['path']} is converted from {c['from']}, which is missing")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
     p = subprocess.run([sys.executable, os.path.join(root, c["script"]), source, target + ".tmp", *c.get("args", [])])
     if p.returncode != 0:
         fail(f"[{mid}] conversion {c['script']} failed")
