@@ -28,8 +28,8 @@ let package = Package(
             "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         // SHA-256 in C: model files of hundreds of MB are checked fast in debug builds too.
-        .target(name: "CSHA256", path: "Sources/CSHA256"),
-        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG", "CFreeType", "CSHA256"]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
+        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG", "CFreeType", "CCrypto"]),
         .target(name: "Conformance", dependencies: ["Runtime", "Importer"]),
         .executableTarget(name: "seeing", dependencies: [
             "Runtime", "Importer", "Plugins", "Conformance",

@@ -17,7 +17,7 @@ final class SHA256Tests: XCTestCase {
         let data = Data((0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
         let whole = SHA256.hex(data)
         for split in [1, 55, 56, 63, 64, 65, 127, 999] {
-            var s = SHA256()
+            let s = SHA256()
             s.update(data.prefix(split))
             s.update(data.dropFirst(split))
             XCTAssertEqual(s.finish(), whole, "split at \(split)")

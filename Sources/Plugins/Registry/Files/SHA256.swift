@@ -1,29 +1,36 @@
-import CSHA256
+import CCrypto
 import Foundation
 
-/// SHA-256 of data and files, to check model files against the hashes plugins.json records
-/// (Foundation on Linux has no digest API; the compression runs in C, see Sources/CSHA256).
-public struct SHA256 {
-    private var context = csha256_context()
+/// SHA-256 of data and files, to check model files against the hashes plugins.json records.
+/// Foundation on Linux has no digest API; OpenSSL's libcrypto (EVP) computes it.
+public final class SHA256 {
+    private let context: OpaquePointer
 
-    public init() { csha256_init(&context) }
-
-    public mutating func update(_ data: UnsafeRawBufferPointer) {
-        guard let base = data.baseAddress, data.count > 0 else { return }
-        csha256_update(&context, base, data.count)
+    public init() {
+        // Allocation failure of a few hundred bytes is not recoverable here.
+        context = EVP_MD_CTX_new()!
+        EVP_DigestInit_ex(context, EVP_sha256(), nil)
     }
 
-    public mutating func update(_ data: Data) { data.withUnsafeBytes { update($0) } }
+    deinit { EVP_MD_CTX_free(context) }
+
+    public func update(_ data: UnsafeRawBufferPointer) {
+        guard let base = data.baseAddress, data.count > 0 else { return }
+        EVP_DigestUpdate(context, base, data.count)
+    }
+
+    public func update(_ data: Data) { data.withUnsafeBytes { update($0) } }
 
     /// The digest as 64 lowercase hex digits.
-    public mutating func finish() -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        csha256_final(&context, &digest)
-        return digest.map { String(format: "%02x", $0) }.joined()
+    public func finish() -> String {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(context, &digest, &length)
+        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
     }
 
     public static func hex(_ data: Data) -> String {
-        var s = SHA256()
+        let s = SHA256()
         s.update(data)
         return s.finish()
     }
@@ -34,7 +41,7 @@ public struct SHA256 {
             throw PluginError(.io, "cannot read \(path)")
         }
         defer { try? handle.close() }
-        var s = SHA256()
+        let s = SHA256()
         while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { s.update(chunk) }
         return s.finish()
     }
