@@ -20,13 +20,16 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg"),
+        .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2"),
 
         .target(name: "Runtime", dependencies: ["CDNNL", "COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Importer", dependencies: [
             "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG", "COpenBLAS"]),
+        // SHA-256 in C: model files of hundreds of MB are checked fast in debug builds too.
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
+        .target(name: "Plugins", dependencies: ["Runtime", "Importer", "CPNG", "CJPEG", "CFreeType", "CCrypto", "COpenBLAS"]),
         .target(name: "Conformance", dependencies: ["Runtime", "Importer"]),
         .executableTarget(name: "seeing", dependencies: [
             "Runtime", "Importer", "Plugins", "Conformance",
@@ -35,7 +38,7 @@ let package = Package(
 
         // Builders for hand-made ONNX protos, shared by the test targets.
         .target(name: "ONNXTestSupport", dependencies: [
-            "Importer", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "Importer", "Runtime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], path: "Tests/ONNXTestSupport"),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "ImporterTests", dependencies: [
@@ -48,9 +51,9 @@ let package = Package(
                     exclude: ["manifest.txt"]),
         .testTarget(name: "ParityTests", dependencies: ["Importer", "Runtime", "ONNXTestSupport"]),
         .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Importer", "Runtime", "ONNXTestSupport"],
-                    resources: [.copy("Images/Fixtures")]),
+                    resources: [.copy("Images/Fixtures"), .copy("Networks/TorchFixtures")]),
         .testTarget(name: "CLITests", dependencies: [
-            "Importer", "Runtime", "seeing", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "Importer", "Runtime", "Plugins", "seeing", "ONNXTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
     ]
 )

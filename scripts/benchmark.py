@@ -88,7 +88,10 @@ def time_ort(model_path, feeds, threads, warmup, repeat):
 
 
 def time_seeing(model_path, feed_files, threads, warmup, repeat, backend):
+    # Spinning workers, as onnxruntime's and PyTorch's pools (the CLI defaults to passive; see
+    # Sources/seeing/ThreadingDefaults.swift): benchmark on a quiet machine.
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    env.setdefault("OMP_WAIT_POLICY", "active")
     cmd = [SEEING, "bench", model_path, "--warmup", str(warmup), "--repeat", str(repeat), "--json", "--backend", backend]
     for name, path in feed_files.items():
         cmd += ["--input", f"{name}={path}"]

@@ -39,7 +39,7 @@ def sanitised(name):
 
 
 def run_seeing(args, threads):
-    r = subprocess.run([SEEING] + args, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+    r = subprocess.run([SEEING] + args, capture_output=True, text=True, env=dict({"OMP_WAIT_POLICY": "active"}, **os.environ, OMP_NUM_THREADS=str(threads)))
     if r.returncode != 0:
         sys.exit(f"seeing {' '.join(args[:2])} failed:\n{r.stderr}")
     return r.stdout

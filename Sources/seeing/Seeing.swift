@@ -6,7 +6,13 @@ struct Seeing: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seeing",
         abstract: "Seeing: import, run and benchmark ONNX generators, segmenters and feature nets.",
-        subcommands: [InspectCommand.self, RunCommand.self, GradCommand.self, SampleCommand.self, BenchCommand.self, InvertZCommand.self, TrainEncoderCommand.self,
+        subcommands: [InspectCommand.self, RunCommand.self, GradCommand.self, SampleCommand.self, SegmentCommand.self, BenchCommand.self,
+                      InvertZCommand.self, TrainEncoderCommand.self, ZooCommand.self, ImportCommand.self, ExportCommand.self,
                       ConformanceCommand.self]
     )
+
+    static func main() {
+        ThreadingDefaults.apply()
+        main(nil)
+    }
 }

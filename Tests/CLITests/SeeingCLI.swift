@@ -18,7 +18,9 @@ struct SeeingCLI {
 
     final class Marker {}
 
-    static func run(_ args: [String], env: [String: String] = [:]) throws -> Result {
+    /// Runs `seeing ARGS` with extra environment `env` (a nil value removes the variable), in
+    /// `directory` (default: the test's own).
+    static func run(_ args: [String], env: [String: String?] = [:], directory: String? = nil) throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw XCTSkip("seeing executable not built at \(executable.path): run `swift build --build-tests` first")
         }
@@ -28,6 +30,7 @@ struct SeeingCLI {
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
         p.environment = environment
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -6,8 +6,8 @@ public struct Segmentation {
     public let width: Int
     public let height: Int
     public let classNames: [String]
-    /// height × width class indices, row-major.
-    public let labels: [UInt8]
+    /// height × width class indices, row-major (16-bit: scene parsers have hundreds of classes).
+    public let labels: [UInt16]
     /// [classes, height, width] per-class probabilities.
     public let scores: Tensor
     /// Fraction of pixels labelled with each class; sums to 1.
@@ -16,7 +16,7 @@ public struct Segmentation {
     public let meanScores: [Double]
 
     /// `scores` is [classes, height, width]; `labels` must index `classNames`.
-    public init(classNames: [String], labels: [UInt8], scores: Tensor) throws {
+    public init(classNames: [String], labels: [UInt16], scores: Tensor) throws {
         guard scores.rank == 3, scores.shape[0] == classNames.count, labels.count == scores.shape[1] * scores.shape[2] else {
             throw RuntimeError.invalid("segmentation: scores \(scores.shape) and \(labels.count) labels do not fit \(classNames.count) classes")
         }

@@ -51,7 +51,7 @@ public final class SelfieSegmenter {
         }
         let p = try personProbability(image.tensorNHWC()).converted(to: .float32)
         let n = Self.inputSize * Self.inputSize
-        var labels = [UInt8](repeating: 0, count: n)
+        var labels = [UInt16](repeating: 0, count: n)
         var scores = Tensor(zeros: [2, Self.inputSize, Self.inputSize])
         p.withUnsafeBufferPointer(as: Float.self) { src in
             scores.withUnsafeMutableBufferPointer(as: Float.self) { dst in

@@ -9,7 +9,7 @@ import Runtime
 /// Parameters are the original's state-dict keys: `features.{K-1}.conv.{weight,bias}` for layer
 /// K, `output.conv.{weight,bias}`. `z` is (N, 512), reshaped to (N, 512, 1, 1). Named layers
 /// `layer1`…`layerK` are the LeakyReLU outputs; the default cut is `layer4` (8×8).
-public enum ProGANMinibatchStddev: GeneratorArchitecture {
+public enum ProGANMinibatchStddev: AblationGenerator {
     public static let architecture = "progan-minibatch-stddev"
     public static let defaultCut = "layer4"
 
@@ -24,39 +24,14 @@ public enum ProGANMinibatchStddev: GeneratorArchitecture {
 
     public static let referenceChannels = [512, 512, 512, 256, 128, 64, 32]
 
-    static func convName(_ k: Int) -> String { "features.\(k - 1).conv.weight" }
+    static func channels(of config: Config) -> [Int] { config.channels }
+    static func configuration(_ channels: [Int]) -> Config { Config(channels: channels) }
 
-    public static func config(inferredFrom weights: StateDict) throws -> Config {
-        let count = ProgressiveLayout.layerCount(weights, weightName: convName)
-        let channels = try ProgressiveLayout.channels(layers: count, weights, weightName: convName, architecture)
-        _ = try CheckpointShapes.shape(weights, "output.conv.weight", rank: 4, architecture)
-        return Config(channels: channels)
-    }
-
-    public static func metadata(_ config: Config) throws -> GeneratorMetadata {
-        try ProgressiveLayout.validate(config.channels, architecture)
-        return GeneratorMetadata(latentShape: [config.channels[0]], imageShape: [3, config.resolution, config.resolution], defaultCut: defaultCut)
-    }
-
-    public static func build(weights: StateDict = StateDict(), config: Config? = nil, seed: UInt64 = 0) throws -> BuiltNetwork {
-        let config = try resolve(config, weights) { Config() }
-        let channels = config.channels
-        try ProgressiveLayout.validate(channels, architecture)
-        var n = NetworkBuilder(name: architecture, weights: WeightBinder(weights, seed: seed))
-        let z = n.input("z", shape: [nil, channels[0]])
-        var x = n.reshape(z, [-1, channels[0], 1, 1])
-        var named: [String] = []
-        for layer in ProgressiveLayout.layers(channels) {
-            if layer.index == 1 { x = n.pixelNorm(x) }
-            if layer.upsample { x = n.upsampleNearest(x) }
-            x = n.conv(x, "features.\(layer.index - 1).conv", in: layer.input, out: layer.output, kernel: layer.kernel,
-                       pad: layer.padding, weightInit: .kaimingNormal(fanIn: layer.input * layer.kernel * layer.kernel, negativeSlope: 0.2))
-            x = n.name(n.leakyRelu(x, 0.2), "layer\(layer.index)")
-            named.append(x)
-        }
-        x = n.conv(x, "output.conv", in: channels[channels.count - 1], out: 3, kernel: 1)
-        n.output(n.name(n.clip(x, min: -1, max: 1), "image"))
-        let (model, report) = n.finish()
-        return BuiltNetwork(model: model, report: report, inputs: ["z"], outputs: ["image"], namedLayers: named)
+    static func block(_ n: inout NetworkBuilder, _ x: String, _ layer: ProgressiveLayer) -> String {
+        var x = layer.index == 1 ? n.pixelNorm(x) : x
+        if layer.upsample { x = n.upsampleNearest(x) }
+        x = n.conv(x, "features.\(layer.index - 1).conv", in: layer.input, out: layer.output, kernel: layer.kernel,
+                   pad: layer.padding, weightInit: .kaimingNormal(fanIn: layer.input * layer.kernel * layer.kernel, negativeSlope: 0.2))
+        return n.leakyRelu(x, 0.2)
     }
 }

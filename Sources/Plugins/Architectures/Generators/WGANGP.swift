@@ -13,7 +13,7 @@ import Runtime
 /// The original feeds z as (N, 128, 1, 1); here `z` is (N, 128) and reshaped. Named layers
 /// `layer1`…`layerK` are the ReLU outputs of `features.0`…`features.{K-1}`; the default cut is
 /// `layer4` (512×8×8), the same place as ProGAN's.
-public enum WGANGP: GeneratorArchitecture {
+public enum WGANGP: AblationGenerator {
     public static let architecture = "wgan-gp"
     public static let defaultCut = "layer4"
 
@@ -29,39 +29,13 @@ public enum WGANGP: GeneratorArchitecture {
     /// G128_simple: z 128; 512 (4²), 512 (8²), 256 (16²), 128 (32²), 64 (64²), 32 (128²).
     public static let referenceChannels = [128, 512, 512, 256, 128, 64, 32]
 
-    static func convName(_ k: Int) -> String { "features.\(k - 1).conv.weight" }
+    static func channels(of config: Config) -> [Int] { config.channels }
+    static func configuration(_ channels: [Int]) -> Config { Config(channels: channels) }
 
-    public static func config(inferredFrom weights: StateDict) throws -> Config {
-        let count = ProgressiveLayout.layerCount(weights, weightName: convName)
-        let channels = try ProgressiveLayout.channels(layers: count, weights, weightName: convName, architecture)
-        _ = try CheckpointShapes.shape(weights, "output.conv.weight", rank: 4, architecture)
-        return Config(channels: channels)
-    }
-
-    public static func metadata(_ config: Config) throws -> GeneratorMetadata {
-        try ProgressiveLayout.validate(config.channels, architecture)
-        return GeneratorMetadata(latentShape: [config.channels[0]], imageShape: [3, config.resolution, config.resolution], defaultCut: defaultCut)
-    }
-
-    public static func build(weights: StateDict = StateDict(), config: Config? = nil, seed: UInt64 = 0) throws -> BuiltNetwork {
-        let config = try resolve(config, weights) { Config() }
-        let channels = config.channels
-        try ProgressiveLayout.validate(channels, architecture)
-        var n = NetworkBuilder(name: architecture, weights: WeightBinder(weights, seed: seed))
-        let z = n.input("z", shape: [nil, channels[0]])
-        var x = n.reshape(z, [-1, channels[0], 1, 1])
-        var named: [String] = []
-        for layer in ProgressiveLayout.layers(channels) {
-            let prefix = "features.\(layer.index - 1)"
-            if layer.upsample { x = n.upsampleNearest(x) }
-            x = n.conv(x, "\(prefix).conv", in: layer.input, out: layer.output, kernel: layer.kernel, pad: layer.padding, bias: false)
-            x = n.batchNorm(x, "\(prefix).norm", channels: layer.output)
-            x = n.name(n.relu(x), "layer\(layer.index)")
-            named.append(x)
-        }
-        x = n.conv(x, "output.conv", in: channels[channels.count - 1], out: 3, kernel: 1)
-        n.output(n.name(n.clip(x, min: -1, max: 1), "image"))
-        let (model, report) = n.finish()
-        return BuiltNetwork(model: model, report: report, inputs: ["z"], outputs: ["image"], namedLayers: named)
+    static func block(_ n: inout NetworkBuilder, _ x: String, _ layer: ProgressiveLayer) -> String {
+        let prefix = "features.\(layer.index - 1)"
+        var x = layer.upsample ? n.upsampleNearest(x) : x
+        x = n.conv(x, "\(prefix).conv", in: layer.input, out: layer.output, kernel: layer.kernel, pad: layer.padding, bias: false)
+        return n.relu(n.batchNorm(x, "\(prefix).norm", channels: layer.output))
     }
 }

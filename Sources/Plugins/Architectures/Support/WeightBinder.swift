@@ -55,10 +55,12 @@ public struct WeightBinder {
     }
 
     /// Marks a checkpoint entry the architecture reads nothing from (BatchNorm's
-    /// `num_batches_tracked`, a progressive GAN's lower-resolution output layers) as accounted
-    /// for, so it is not reported as unexpected.
+    /// `num_batches_tracked`, a progressive GAN's lower-resolution output layers, a
+    /// segmenter's unused heads) as accounted for: reported as ignored, not unexpected.
     public mutating func acknowledge(_ name: String) {
-        if source[name] != nil { used.insert(name) }
+        guard source[name] != nil, !used.contains(name) else { return }
+        used.insert(name)
+        report.ignored.append(name)
     }
 
     /// Closes the report: every checkpoint tensor nobody asked for is "unexpected".

@@ -23,6 +23,9 @@ public struct WeightReport: CustomStringConvertible {
     public var misshaped: [Mismatch] = []
     /// Bound from the checkpoint.
     public var loaded: [String] = []
+    /// In the checkpoint, known to the architecture and deliberately unused (BatchNorm's
+    /// `num_batches_tracked`, heads a builder does not build).
+    public var ignored: [String] = []
     /// Every parameter the architecture asked for, in order (bound or initialised): what a
     /// trainer may train, as opposed to the graph's fixed constants.
     public var parameters: [String] = []
@@ -33,6 +36,7 @@ public struct WeightReport: CustomStringConvertible {
 
     public var description: String {
         var lines = ["\(loaded.count) tensors loaded"]
+        if !ignored.isEmpty { lines.append("ignored (\(ignored.count)): " + ignored.joined(separator: ", ")) }
         if !missing.isEmpty { lines.append("missing (\(missing.count)): " + missing.joined(separator: ", ")) }
         if !unexpected.isEmpty { lines.append("unexpected (\(unexpected.count)): " + unexpected.joined(separator: ", ")) }
         for m in misshaped { lines.append("mis-shaped: \(m.name) expected \(m.expected), got \(m.got)") }
