@@ -85,6 +85,7 @@ public struct SegmentationTally {
     public mutating func add(labels: UnsafeBufferPointer<Int32>) throws { try addLabels(labels) }
     public mutating func add(labels: [Int32]) throws { try labels.withUnsafeBufferPointer { try addLabels($0) } }
     public mutating func add(labels: [UInt8]) throws { try labels.withUnsafeBufferPointer { try addLabels($0) } }
+    public mutating func add(labels: [UInt16]) throws { try labels.withUnsafeBufferPointer { try addLabels($0) } }
 
     /// Adds a segmenter's output; its class names must be the tally's.
     public mutating func add(_ segmentation: Segmentation) throws {
