@@ -8,6 +8,7 @@ struct Seeing: ParsableCommand {
         abstract: "Seeing: import, run and benchmark ONNX generators, segmenters and feature nets.",
         subcommands: [InspectCommand.self, RunCommand.self, GradCommand.self, SampleCommand.self, SegmentCommand.self, BenchCommand.self,
                       InvertZCommand.self, TrainEncoderCommand.self, ZooCommand.self, ImportCommand.self, ExportCommand.self,
+                      StatsCommand.self, FSDCommand.self,
                       ConformanceCommand.self]
     )
 

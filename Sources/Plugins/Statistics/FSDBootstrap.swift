@@ -27,9 +27,11 @@ public struct FSDInterval: Codable, Equatable, Sendable {
 public enum FSDBootstrap {
     /// Resamples both sets `resamples` times; needs per-image vectors in both tallies. Each
     /// resample draws its images from its own seed (derived from `seed`), so the result does
-    /// not depend on `threads`.
+    /// not depend on `threads`. `progress` is called with the number of resamples done so far
+    /// (from worker threads, one call at a time).
     public static func interval(real: SegmentationTally, generated: SegmentationTally, resamples: Int = 200,
-                                confidence: Double = 0.95, seed: UInt64 = 1, threads: Int = 2) throws -> FSDInterval {
+                                confidence: Double = 0.95, seed: UInt64 = 1, threads: Int = 2,
+                                progress: (@Sendable (Int) -> Void)? = nil) throws -> FSDInterval {
         guard resamples >= 2 else { throw RuntimeError(.badInput, "bootstrap: need at least 2 resamples, got \(resamples)") }
         guard confidence > 0, confidence < 1 else { throw RuntimeError(.badInput, "bootstrap: confidence must be in (0, 1), got \(confidence)") }
         let estimate = try FrechetDistance.between(real.moments(), generated.moments()).total
@@ -37,7 +39,7 @@ public enum FSDBootstrap {
         let rows = (WeightedImageRows(real, classes: classes), WeightedImageRows(generated, classes: classes))
         var seeds = SeededRandom(seed: seed)
         let resampleSeeds = (0..<resamples).map { _ in seeds.next() }
-        let samples = try parallelMap(resamples, threads: threads) { b -> Double in
+        let samples = try parallelMap(resamples, threads: threads, progress: progress) { b -> Double in
             let (w1, w2) = weights(rows.0.count, rows.1.count, seed: resampleSeeds[b])
             let m1 = rows.0.moments(weights: w1, total: rows.0.count)
             let m2 = rows.1.moments(weights: w2, total: rows.1.count)
@@ -141,10 +143,12 @@ public enum FSDBootstrap {
     }
 
     /// `body(0..<count)` on `threads` threads, results in index order; the first error wins.
+    /// `progress` gets the number of results in, after each one.
     /// OpenBLAS is held to one thread meanwhile (process-wide, restored after): its own threads
     /// competing with the workers made two workers 2.5× slower than one, and its results depend
     /// in the last bits on its thread count, which must not leak into the resamples.
-    static func parallelMap<T>(_ count: Int, threads: Int, _ body: @escaping (Int) throws -> T) throws -> [T] {
+    static func parallelMap<T>(_ count: Int, threads: Int, progress: (@Sendable (Int) -> Void)? = nil,
+                               _ body: @escaping (Int) throws -> T) throws -> [T] {
         let results = ResultSlots<T>(count)
         let workers = max(1, min(threads, count))
         let blasThreads = openblas_get_num_threads()
@@ -152,7 +156,7 @@ public enum FSDBootstrap {
         defer { openblas_set_num_threads(blasThreads) }
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             for i in stride(from: worker, to: count, by: workers) {
-                do { results.set(i, .success(try body(i))) } catch { results.set(i, .failure(error)) }
+                do { results.set(i, .success(try body(i)), progress) } catch { results.set(i, .failure(error), progress) }
             }
         }
         return try results.values()
@@ -162,13 +166,16 @@ public enum FSDBootstrap {
 /// Per-index results written by several threads (each index by one).
 private final class ResultSlots<T>: @unchecked Sendable {
     private var slots: [Result<T, Error>?]
+    private var done = 0
     private let lock = NSLock()
 
     init(_ count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func set(_ i: Int, _ r: Result<T, Error>) {
+    func set(_ i: Int, _ r: Result<T, Error>, _ progress: (@Sendable (Int) -> Void)?) {
         lock.lock()
         slots[i] = r
+        done += 1
+        progress?(done)
         lock.unlock()
     }
 

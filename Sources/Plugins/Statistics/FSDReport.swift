@@ -17,6 +17,8 @@ public struct FSDReport: Codable, Equatable, Sendable {
         /// Classes kept in the rows but left out of the tests and flagged (class 0, '-', is the
         /// original segmenter's "no label").
         public var excludedClasses: Set<Int> = [0]
+        /// Called with the number of bootstrap resamples done (from worker threads, one call at a time).
+        public var bootstrapProgress: (@Sendable (Int) -> Void)?
 
         public init() {}
     }
@@ -66,7 +68,8 @@ public struct FSDReport: Codable, Equatable, Sendable {
         generatedProvenance = generated.provenance
         if options.resamples > 0 {
             interval = try FSDBootstrap.interval(real: real, generated: generated, resamples: options.resamples,
-                                                 confidence: options.confidence, seed: options.seed, threads: options.threads)
+                                                 confidence: options.confidence, seed: options.seed, threads: options.threads,
+                                                 progress: options.bootstrapProgress)
         }
         if options.selfDistances {
             realSelfDistance = try FSDBootstrap.selfDistance(real, seed: options.seed)

@@ -42,6 +42,20 @@ public struct TallyProvenance: Codable, Equatable, Sendable {
         self.shards = shard.map { Shards(count: $0.of, indices: [$0.index]) }
     }
 
+    /// The fields other than the shards in which `other` differs, each as "what: this vs that"
+    /// (empty when both describe the same planned run).
+    public func differences(from other: TallyProvenance) -> [String] {
+        func show<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "none" }
+        var out: [String] = []
+        if segmenter != other.segmenter { out.append("segmenter: \(segmenter) vs \(other.segmenter)") }
+        if preprocessing != other.preprocessing { out.append("preprocessing: \(preprocessing) vs \(other.preprocessing)") }
+        if source != other.source { out.append("source: \(source) vs \(other.source)") }
+        if sourceHash != other.sourceHash { out.append("source hash: \(show(sourceHash)) vs \(show(other.sourceHash))") }
+        if seed != other.seed { out.append("seed: \(show(seed)) vs \(show(other.seed))") }
+        if plannedCount != other.plannedCount { out.append("image count: \(show(plannedCount)) vs \(show(other.plannedCount))") }
+        return out
+    }
+
     /// Checks that shard numbers are consistent.
     func validate() throws {
         guard let s = shards else { return }

@@ -28,18 +28,14 @@ public final class GraphGenerator: Generator {
     public var latentShape: [Int] { latent.perSampleShape ?? [] }
 
     public func sampleLatents(_ n: Int, seed: UInt64) -> Tensor {
-        let shape = [n] + latentShape
-        switch latent.distribution ?? .normal {
-        case .normal:
-            return Tensor.randomNormal(shape, seed: seed)
-        case .uniform:
-            var rng = SeededRandom(seed: seed)
-            var t = Tensor(zeros: shape)
-            t.withUnsafeMutableBufferPointer(as: Float.self) { p in
-                for i in p.indices { p[i] = Float(rng.uniform() * 2 - 1) }
-            }
-            return t
-        }
+        var stream = latentStream(seed: seed)
+        return stream.next(n)
+    }
+
+    /// The latents of `sampleLatents(_:seed:)` a batch at a time: the i-th latent drawn is the
+    /// i-th of `sampleLatents(n, seed:)` for every n, and skipping `k` equals drawing them.
+    public func latentStream(seed: UInt64) -> LatentStream {
+        LatentStream(shape: latentShape, distribution: latent.distribution ?? .normal, seed: seed)
     }
 
     public func generate(_ z: Tensor) throws -> Tensor {
@@ -122,5 +118,40 @@ public final class GraphGenerator: Generator {
     private func output(of values: [String: Tensor], _ name: String) throws -> Tensor {
         guard let t = values[name] else { throw PluginError(.verification, "generator '\(id)' produced no '\(name)'") }
         return t
+    }
+}
+
+/// One seeded stream of latents (see `GraphGenerator.latentStream`), so a shard can start at
+/// latent k without holding the k before it.
+public struct LatentStream {
+    public let shape: [Int]
+    public let distribution: LatentDistribution
+    private var rng: SeededRandom
+
+    init(shape: [Int], distribution: LatentDistribution, seed: UInt64) {
+        self.shape = shape
+        self.distribution = distribution
+        rng = SeededRandom(seed: seed)
+    }
+
+    /// The next `n` latents, [n] + shape.
+    public mutating func next(_ n: Int) -> Tensor {
+        var t = Tensor(zeros: [n] + shape)
+        t.withUnsafeMutableBufferPointer(as: Float.self) { p in
+            switch distribution {
+            case .normal: for i in p.indices { p[i] = Float(rng.normal()) }
+            case .uniform: for i in p.indices { p[i] = Float(rng.uniform() * 2 - 1) }
+            }
+        }
+        return t
+    }
+
+    /// Draws and discards `n` latents.
+    public mutating func skip(_ n: Int) {
+        let count = n * shape.reduce(1, *)
+        switch distribution {
+        case .normal: for _ in 0..<count { _ = rng.normal() }
+        case .uniform: for _ in 0..<count { _ = rng.uniform() }
+        }
     }
 }

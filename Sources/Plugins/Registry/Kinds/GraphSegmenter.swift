@@ -43,6 +43,17 @@ public final class GraphSegmenter: Segmenter {
                                      labels: labels, source: id)
     }
 
+    /// Only the label map of an image already at the model's input size (height × width,
+    /// row-major): the labels `segment(prepared:)` gives, without computing probabilities.
+    public func labels(prepared image: RGBImage) throws -> (labels: [UInt16], width: Int, height: Int) {
+        if let c = input.chw, let h = c.h, let w = c.w, image.width != w || image.height != h {
+            throw PluginError(.invalidRequest, "segmenter '\(id)' takes \(w)×\(h) images, got \(image.width)×\(image.height)")
+        }
+        let raw = try rawScores(preprocessing.tensor(image, layout: input.layout ?? "NCHW"))
+        return try Self.labels(raw, layout: scores.layout ?? "NCHW", activation: scores.activation ?? .probabilities,
+                               labels: labels, source: id)
+    }
+
     /// The model's score output for an input tensor.
     public func rawScores(_ x: Tensor) throws -> Tensor {
         guard let s = try session.run([input.name: x], outputs: [scores.name])[scores.name] else {
@@ -53,15 +64,7 @@ public final class GraphSegmenter: Segmenter {
 
     /// Turns a [1, C, H, W] (or NHWC) score tensor into labels and [classes, H, W] probabilities.
     static func segmentation(_ raw: Tensor, layout: String, activation: ScoreActivation, labels: [String], source: String) throws -> Segmentation {
-        guard raw.rank == 4, raw.shape[0] == 1 else {
-            throw PluginError(.verification, "segmenter '\(source)': scores must be [1, C, H, W] or [1, H, W, C], got \(raw.shape)")
-        }
-        let nhwc = layout == "NHWC"
-        let (c, h, w) = nhwc ? (raw.shape[3], raw.shape[1], raw.shape[2]) : (raw.shape[1], raw.shape[2], raw.shape[3])
-        let binary = c == 1 && labels.count == 2
-        guard c == labels.count || binary else {
-            throw PluginError(.verification, "segmenter '\(source)': \(c) score channels for \(labels.count) labels")
-        }
+        let (nhwc, c, h, w, binary) = try scoreGeometry(raw, layout: layout, labels: labels, source: source)
         let plane = h * w, classes = labels.count
         var probabilities = Tensor(zeros: [classes, h, w])
         var map = [UInt16](repeating: 0, count: plane)
@@ -99,5 +102,52 @@ public final class GraphSegmenter: Segmenter {
             }
         }
         return try Segmentation(classNames: labels, labels: map, scores: probabilities)
+    }
+
+    /// Layout, channels, height, width and whether one probability channel stands for two labels.
+    private static func scoreGeometry(_ raw: Tensor, layout: String, labels: [String], source: String) throws
+        -> (nhwc: Bool, c: Int, h: Int, w: Int, binary: Bool) {
+        guard raw.rank == 4, raw.shape[0] == 1 else {
+            throw PluginError(.verification, "segmenter '\(source)': scores must be [1, C, H, W] or [1, H, W, C], got \(raw.shape)")
+        }
+        let nhwc = layout == "NHWC"
+        let (c, h, w) = nhwc ? (raw.shape[3], raw.shape[1], raw.shape[2]) : (raw.shape[1], raw.shape[2], raw.shape[3])
+        let binary = c == 1 && labels.count == 2
+        guard c == labels.count || binary else {
+            throw PluginError(.verification, "segmenter '\(source)': \(c) score channels for \(labels.count) labels")
+        }
+        return (nhwc, c, h, w, binary)
+    }
+
+    /// The label map `segmentation` computes, by the same decisions (the probability of the
+    /// second label above 0.5; the first channel holding the maximum), without the probabilities.
+    static func labels(_ raw: Tensor, layout: String, activation: ScoreActivation, labels: [String], source: String) throws
+        -> (labels: [UInt16], width: Int, height: Int) {
+        let (nhwc, c, h, w, binary) = try scoreGeometry(raw, layout: layout, labels: labels, source: source)
+        let plane = h * w
+        var map = [UInt16](repeating: 0, count: plane)
+        let x = raw.converted(to: .float32)
+        x.withUnsafeBufferPointer(as: Float.self) { src in
+            map.withUnsafeMutableBufferPointer { out in
+                let (pixelStride, channelStride) = nhwc ? (c, 1) : (1, plane)
+                if binary {
+                    for i in 0..<plane {
+                        var p = src[i * pixelStride]
+                        if activation == .logits { p = 1 / (1 + Foundation.exp(-p)) }
+                        out[i] = p > 0.5 ? 1 : 0
+                    }
+                    return
+                }
+                for i in 0..<plane {
+                    var best = 0, top = -Float.infinity
+                    for k in 0..<c {
+                        let v = src[i * pixelStride + k * channelStride]
+                        if v > top { top = v; best = k }
+                    }
+                    out[i] = UInt16(best)
+                }
+            }
+        }
+        return (map, w, h)
     }
 }
