@@ -63,7 +63,7 @@ struct FSDCommand: ParsableCommand {
             for (name, path, t) in [("A", real, a), ("B", generated, b)] where !t.keepsPerImage {
                 throw CLIError("\(name) (\(path)) has no per-image areas (tallied with --no-per-image); the bootstrap needs them: use --bootstrap 0")
             }
-            let bar = SendableProgress(ProgressBar(total: bootstrap, label: "bootstrap"))
+            let bar = SendableProgress(ProgressBar(total: bootstrap, label: "bootstrap", unit: "resamples"))
             report.interval = try FSDBootstrap.interval(real: a, generated: b, resamples: bootstrap, confidence: confidence, seed: seed,
                                                         threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                                         progress: { bar.update($0) })
@@ -91,7 +91,7 @@ struct FSDCommand: ParsableCommand {
         if json {
             let reportJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: files["json"]!)))
             let doc: [String: Any] = ["report": reportJSON, "files": files, "seconds": seconds]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
         } else {
             print(text(report, seconds: seconds, files: files))
         }
@@ -138,6 +138,7 @@ struct FSDCommand: ParsableCommand {
             let c = String(format: "%.0f%%", i.confidence * 100)
             lines.append("  \(c) bootstrap interval, basic:      \(f(i.basicLower)) … \(f(i.basicUpper))   (2·FSD − quantiles; use this one)")
             lines.append("  \(c) bootstrap interval, percentile: \(f(i.lower)) … \(f(i.upper))   (quantiles of \(i.resamples) resampled FSDs, seed \(i.seed); biased upwards)")
+            lines.append("  bootstrap bias estimate \(f(i.bootstrapMean - r.fsd.total)); bias-corrected FSD \(f(2 * r.fsd.total - i.bootstrapMean)) (the basic interval's centre)")
         } else {
             lines.append("  no bootstrap interval (--bootstrap 0)")
         }

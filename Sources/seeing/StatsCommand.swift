@@ -82,7 +82,7 @@ struct StatsCollectCommand: ParsableCommand {
             let when = store.record(found.key)?["computed"] as? String
             note("cache hit: \(store.entry(found.key))\(when.map { " (computed \($0))" } ?? ""); nothing recomputed")
         } else {
-            let bar = ProgressBar(total: plan.range.count, label: "stats")
+            let bar = ProgressBar(total: plan.range.count, label: "stats", unit: "images")
             tally = try TallyCollector.run(plan) { bar.update($0) }
         }
         let seconds = Date().timeIntervalSince(start)
@@ -108,7 +108,7 @@ struct StatsCollectCommand: ParsableCommand {
             if let shard { summary["shard"] = shard.description }
             if let rate { summary["imagesPerSecond"] = rate }
             if let key, let store { summary["cacheEntry"] = store.entry(key) }
-            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
         } else {
             let speed = rate.map { String(format: " in %.1f s, %.1f images/s", seconds, $0) } ?? ""
             print("wrote \(out): \(tally.count) images × \(tally.classCount) classes\(speed)"
@@ -161,7 +161,7 @@ struct StatsMergeCommand: ParsableCommand {
         try merged.write(to: out)
         if json {
             let summary: [String: Any] = ["out": out, "images": merged.count, "classes": merged.classCount, "shards": shards.count]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
         } else {
             print("wrote \(out): \(merged.count) images × \(merged.classCount) classes from \(shards.count) shards")
         }

@@ -6,7 +6,7 @@ extension FSDReport {
     /// t of two different constant areas is the string "Infinity"). Written atomically.
     public func writeJSON(to path: String) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         try write(try encoder.encode(self), to: path)
     }

@@ -40,7 +40,7 @@ extension SegmentationTally {
                 units: pixelsPerImage == nil ? "percent of image area" : "pixels (percent = pixels / pixelsPerImage * 100)",
                 provenance: provenance)
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(header).write(to: URL(fileURLWithPath: tmp + "/tally.json"))
             try NPY.write(sumTensor(), to: tmp + "/sums.npy")
             try NPY.write(productTensor(), to: tmp + "/products.npy")

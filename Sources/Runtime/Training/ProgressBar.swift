@@ -4,6 +4,8 @@ import Foundation
 public final class ProgressBar {
     let total: Int
     let label: String
+    /// What a step is, for the rate ("it" → "it/s", "images" → "images/s").
+    let unit: String
     let start = Date()
     var lastDraw = Date.distantPast
     let enabled: Bool
@@ -11,9 +13,10 @@ public final class ProgressBar {
     let interactive = isatty(STDERR_FILENO) != 0
     var lastDecile = -1
 
-    public init(total: Int, label: String, enabled: Bool = true) {
+    public init(total: Int, label: String, unit: String = "it", enabled: Bool = true) {
         self.total = total
         self.label = label
+        self.unit = unit
         self.enabled = enabled
     }
 
@@ -32,7 +35,7 @@ public final class ProgressBar {
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done - startedAt) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
-        let line = String(format: "%@ %d/%d %@ %.2f it/s ETA %@", label, done, total, metrics, rate, ProgressBar.duration(eta))
+        let line = String(format: "%@ %d/%d %@ %.2f %@/s ETA %@", label, done, total, metrics, rate, unit, ProgressBar.duration(eta))
         let text = interactive ? "\r" + line + (done == total ? "\n" : "") : line + "\n"
         FileHandle.standardError.write(text.data(using: .utf8)!)
     }

@@ -50,8 +50,13 @@ final class TallyFileTests: XCTestCase {
         import json, sys, numpy as np
         d = sys.argv[1]
         meta = json.load(open(d + "/tally.json"))
-        s, p, x = np.load(d + "/sums.npy"), np.load(d + "/products.npy"), np.load(d + "/images.npy")
-        assert s.dtype == np.int64 and p.shape == (25, 25) and x.shape == (meta["count"], 25)
+        s, p = np.load(d + "/sums.npy"), np.load(d + "/products.npy")
+        indptr, indices, data = (np.load(d + "/images_" + n + ".npy") for n in ("indptr", "indices", "data"))
+        assert s.dtype == np.int64 and p.shape == (25, 25) and indptr.shape == (meta["count"] + 1,)
+        assert indices.dtype == np.int32 and data.dtype == np.float64 and len(indices) == len(data) == indptr[-1]
+        x = np.zeros((meta["count"], 25))
+        x[np.repeat(np.arange(meta["count"]), np.diff(indptr)), indices] = data  # what scipy.sparse.csr_matrix does
+        assert np.all(x[:, 0] > 0) and len(data) < x.size / 2
         assert np.allclose(x.sum(axis=0), s / meta["pixelsPerImage"] * 100)
         print(json.dumps(np.cov(x, rowvar=False).ravel().tolist()))
         """.write(toFile: script, atomically: true, encoding: .utf8)
@@ -90,9 +95,35 @@ final class TallyFileTests: XCTestCase {
             try JSONSerialization.data(withJSONObject: json).write(to: url)
         }
         try expect("truncated") { try truncate($0 + "/products.npy", by: 8) }
-        try expect("truncated") { try truncate($0 + "/images.npy", by: 100) }
+        try expect("truncated") { try truncate($0 + "/images_data.npy", by: 100) }
         try expect("cannot read tally.json") { try truncate($0 + "/tally.json", by: 20) }
-        try expect("images.npy") { try FileManager.default.removeItem(atPath: $0 + "/images.npy") }
+        try expect("images_indices.npy") { try FileManager.default.removeItem(atPath: $0 + "/images_indices.npy") }
+        // The sparse rows: starts out of order, classes not ascending, areas that are no whole
+        // number of pixels or do not cover the image, a row moved to another image.
+        try t.write(to: dir + "/reference")
+        func array<T: TensorElement>(_ name: String, _: T.Type) throws -> [T] {
+            try NPY.read(path: dir + "/reference/images_\(name).npy").toArray(T.self)
+        }
+        let rows = (indptr: try array("indptr", Int64.self), indices: try array("indices", Int32.self), data: try array("data", Double.self))
+        func write<T: TensorElement>(_ name: String, _ values: [T]) -> (String) throws -> Void {
+            { try NPY.write(Tensor(shape: [values.count], values: values), to: $0 + "/images_\(name).npy") }
+        }
+        var indptr = rows.indptr
+        indptr.swapAt(3, 4)
+        try expect("never decrease", write("indptr", indptr))
+        var indices = rows.indices
+        indices.swapAt(0, 1)
+        try expect("classes ascend within a row", write("indices", indices))
+        var data = rows.data
+        data[0] += 1e-6
+        try expect("not a whole number of the 64 pixels", write("data", data))
+        data = rows.data
+        data[0] += 100.0 / 64
+        try expect("image 0 covers 65 pixels", write("data", data))
+        data = rows.data
+        data[0] -= 100.0 / 64
+        data[Int(rows.indptr[1])] += 100.0 / 64
+        try expect("image 0 covers 63 pixels", write("data", data))
         try expect("do not add up to 41 images") { path in try editHeader(path) { $0["count"] = 41 } }
         try expect("expected int64[26]") { path in try editHeader(path) { $0["classNames"] = ($0["classNames"] as! [String]) + ["extra"] } }
         try expect("do not add up") { path in
@@ -100,7 +131,7 @@ final class TallyFileTests: XCTestCase {
             s[3] += 1
             try NPY.write(Tensor(shape: [25], values: s), to: path + "/sums.npy")
         }
-        try expect("version 1") { path in try editHeader(path) { $0["version"] = 2 } }
+        try expect("version 1; expected 'seeing.segmentation-tally' version 2") { path in try editHeader(path) { $0["version"] = 1 } }
         XCTAssertThrowsError(try SegmentationTally.read(from: dir + "/missing"))
     }
 }

@@ -35,10 +35,7 @@ public final class GraphSegmenter: Segmenter {
 
     /// Labels and scores of an image already at the model's input size.
     public func segment(prepared image: RGBImage) throws -> Segmentation {
-        if let c = input.chw, let h = c.h, let w = c.w, image.width != w || image.height != h {
-            throw PluginError(.invalidRequest, "segmenter '\(id)' takes \(w)×\(h) images, got \(image.width)×\(image.height)")
-        }
-        let raw = try rawScores(preprocessing.tensor(image, layout: input.layout ?? "NCHW"))
+        let raw = try rawScores(input(prepared: image))
         return try Self.segmentation(raw, layout: scores.layout ?? "NCHW", activation: scores.activation ?? .probabilities,
                                      labels: labels, source: id)
     }
@@ -46,12 +43,22 @@ public final class GraphSegmenter: Segmenter {
     /// Only the label map of an image already at the model's input size (height × width,
     /// row-major): the labels `segment(prepared:)` gives, without computing probabilities.
     public func labels(prepared image: RGBImage) throws -> (labels: [UInt16], width: Int, height: Int) {
+        try labels(input: input(prepared: image))
+    }
+
+    /// The model input for an image already at the model's input size. Touches no session, so
+    /// another thread can make the next input while this one segments.
+    public func input(prepared image: RGBImage) throws -> Tensor {
         if let c = input.chw, let h = c.h, let w = c.w, image.width != w || image.height != h {
             throw PluginError(.invalidRequest, "segmenter '\(id)' takes \(w)×\(h) images, got \(image.width)×\(image.height)")
         }
-        let raw = try rawScores(preprocessing.tensor(image, layout: input.layout ?? "NCHW"))
-        return try Self.labels(raw, layout: scores.layout ?? "NCHW", activation: scores.activation ?? .probabilities,
-                               labels: labels, source: id)
+        return preprocessing.tensor(image, layout: input.layout ?? "NCHW")
+    }
+
+    /// The label map for a model input made by `input(prepared:)`.
+    public func labels(input x: Tensor) throws -> (labels: [UInt16], width: Int, height: Int) {
+        try Self.labels(rawScores(x), layout: scores.layout ?? "NCHW", activation: scores.activation ?? .probabilities,
+                        labels: labels, source: id)
     }
 
     /// The model's score output for an input tensor.

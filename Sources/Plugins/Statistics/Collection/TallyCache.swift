@@ -75,7 +75,7 @@ public struct TallyCache {
             "host": ProcessInfo.processInfo.hostName,
         ]
         for (k, v) in record { info[k] = v }
-        let data = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         do {
             try data.write(to: URL(fileURLWithPath: dir + "/provenance.json"), options: .atomic)
         } catch {

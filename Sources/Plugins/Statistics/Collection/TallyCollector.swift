@@ -2,44 +2,66 @@ import Foundation
 import Runtime
 
 /// Runs a `TallyPlan`: each image of its range is read (or generated), brought to the
-/// segmenter's input, segmented, and its label map added to a pixel-count tally. Memory holds
-/// one image (one batch for a generator) and the tally.
+/// segmenter's input, segmented, and its label map added to a pixel-count tally. Two stages
+/// overlap: a background thread reads, decodes or generates, resizes and makes the model
+/// inputs while the calling thread segments and tallies (sessions are independent, so the
+/// generator's and the segmenter's run at once). Memory holds a few images (a generator's
+/// batch) and the tally, however many images there are.
 public enum TallyCollector {
+    /// Model inputs made ahead of the segmenter.
+    static let prefetch = 8
+
     /// `progress` is called with the number of images done after each one.
     public static func run(_ plan: TallyPlan, progress: (Int) -> Void = { _ in }) throws -> SegmentationTally {
+        let inputs = Prefetch<(input: Tensor, name: String)>(capacity: prefetch) { emit in
+            try produceInputs(plan, emit)
+        }
+        defer { inputs.cancel() }
         var tally: SegmentationTally?
         var done = 0
-        func add(_ image: RGBImage, _ name: () -> String) throws {
+        while let (x, name) = try inputs.next() {
             do {
-                let (labels, _, _) = try plan.segmenter.labels(prepared: plan.preprocessing.prepare(image))
+                let (labels, _, _) = try plan.segmenter.labels(input: x)
                 if tally == nil {
                     tally = try SegmentationTally(classNames: plan.classNames, accumulation: .pixelCounts(pixelsPerImage: labels.count),
                                                   keepsPerImage: plan.keepsPerImage, provenance: plan.provenance)
                 }
                 try tally!.add(labels: labels)
             } catch {
-                throw RuntimeError(.badInput, "\(name()): \(error)")
+                throw RuntimeError(.badInput, "\(name): \(error)")
             }
             done += 1
             progress(done)
+        }
+        guard let tally else { throw RuntimeError(.badInput, "no images to tally") }
+        return tally
+    }
+
+    /// The segmenter inputs of the plan's images, in order, each with a name for messages.
+    static func produceInputs(_ plan: TallyPlan, _ emit: ((input: Tensor, name: String)) throws -> Void) throws {
+        func input(_ image: RGBImage, _ name: String) throws -> (input: Tensor, name: String) {
+            do {
+                return (try plan.segmenter.input(prepared: plan.preprocessing.prepare(image)), name)
+            } catch {
+                throw RuntimeError(.badInput, "\(name): \(error)")
+            }
         }
         switch plan.source {
         case let .images(folder, files):
             for i in plan.range {
                 let path = folder.path(of: files[i])
-                try add(try ImageReader.read(path: path)) { path }
+                try emit(input(try ImageReader.read(path: path), path))
             }
         case let .generator(generator, batch):
             var latents = generator.latentStream(seed: plan.seed)
             latents.skip(plan.range.lowerBound)
             for start in stride(from: plan.range.lowerBound, to: plan.range.upperBound, by: batch) {
                 let n = min(batch, plan.range.upperBound - start)
-                let images = try generatedImages(generator, latents.next(n))
-                for (k, image) in images.enumerated() { try add(image) { "generated image \(start + k) (seed \(plan.seed))" } }
+                for (k, image) in try generatedImages(generator, latents.next(n)).enumerated() {
+                    try emit(input(image, "generated image \(start + k) (seed \(plan.seed))"))
+                }
             }
         }
-        guard let tally else { throw RuntimeError(.badInput, "no images to tally") }
-        return tally
     }
 
     /// A batch of generator output as 8-bit RGB images, as saved samples would be.
