@@ -10,12 +10,14 @@ enum OpenMPPool {
     private typealias Body = @convention(c) (UnsafeMutableRawPointer?) -> Void
     private typealias Parallel = @convention(c) (Body, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
     private typealias Query = @convention(c) () -> Int32
+    private typealias SetThreads = @convention(c) (Int32) -> Void
 
     private struct Entry {
         let parallel: Parallel
         let threadNumber: Query
         let threadCount: Query
         let maxThreads: Query
+        let setThreads: SetThreads?
     }
 
     private static let entry: Entry? = {
@@ -27,11 +29,23 @@ enum OpenMPPool {
         guard let p = symbol("GOMP_parallel", Parallel.self), let n = symbol("omp_get_thread_num", Query.self),
               let c = symbol("omp_get_num_threads", Query.self), let m = symbol("omp_get_max_threads", Query.self)
         else { return nil }
-        return Entry(parallel: p, threadNumber: n, threadCount: c, maxThreads: m)
+        return Entry(parallel: p, threadNumber: n, threadCount: c, maxThreads: m,
+                     setThreads: symbol("omp_set_num_threads", SetThreads.self))
     }()
 
     /// Threads a parallel region gets (OMP_NUM_THREADS; 1 without libgomp).
     static var threads: Int { entry.map { Int($0.maxThreads()) } ?? 1 }
+
+    /// Runs `body` with the parallel regions the calling thread starts (oneDNN's and the pool's)
+    /// limited to `n` threads; other threads keep theirs. OpenMP's thread count is per thread,
+    /// so two pipeline stages on two threads can each take their share of the cores.
+    static func limitingThreads<T>(to n: Int, _ body: () throws -> T) rethrows -> T {
+        guard let e = entry, let set = e.setThreads else { return try body() }
+        let before = e.maxThreads()
+        set(Int32(max(1, n)))
+        defer { set(before) }
+        return try body()
+    }
 
     /// Whether idle pool threads sleep instead of spinning (OMP_WAIT_POLICY=passive or
     /// GOMP_SPINCOUNT=0, which libgomp read when it was loaded). Then each parallel region
@@ -66,5 +80,19 @@ enum OpenMPPool {
         let body: (Range<Int>) -> Void
         let threadNumber: Query
         let threadCount: Query
+    }
+}
+
+/// How many threads compute kernels (oneDNN's and the runtime's parallel loops) use.
+public enum ComputeThreads {
+    /// Threads a parallel region started on the calling thread gets (OMP_NUM_THREADS, else
+    /// the CPU count; 1 without OpenMP).
+    public static var available: Int { OpenMPPool.threads }
+
+    /// Runs `body` with the kernels the calling thread runs limited to `n` threads (other
+    /// threads keep their own setting): a pipeline whose stages run on separate threads gives
+    /// each stage its share instead of letting every stage start a team of all cores.
+    public static func limited<T>(to n: Int, _ body: () throws -> T) rethrows -> T {
+        try OpenMPPool.limitingThreads(to: n, body)
     }
 }

@@ -5,18 +5,26 @@ import Runtime
 /// segmenter's input, segmented, and its label map added to a pixel-count tally. Two stages
 /// overlap: a background thread reads, decodes or generates, resizes and makes the model
 /// inputs while the calling thread segments and tallies (sessions are independent, so the
-/// generator's and the segmenter's run at once). Memory holds a few images (a generator's
-/// batch) and the tally, however many images there are.
+/// generator's and the segmenter's run at once), each stage with half of the compute threads
+/// (on 2 cores, one each: a stage that started a team of both cores would wait on the other
+/// stage's thread, which halved throughput). Memory holds a few images (a generator's batch)
+/// and the tally, however many images there are.
 public enum TallyCollector {
     /// Model inputs made ahead of the segmenter.
     static let prefetch = 8
 
     /// `progress` is called with the number of images done after each one.
     public static func run(_ plan: TallyPlan, progress: (Int) -> Void = { _ in }) throws -> SegmentationTally {
+        let threads = ComputeThreads.available
         let inputs = Prefetch<(input: Tensor, name: String)>(capacity: prefetch) { emit in
-            try produceInputs(plan, emit)
+            try ComputeThreads.limited(to: threads / 2) { try produceInputs(plan, emit) }
         }
         defer { inputs.cancel() }
+        return try ComputeThreads.limited(to: threads - threads / 2) { try consume(plan, inputs, progress) }
+    }
+
+    private static func consume(_ plan: TallyPlan, _ inputs: Prefetch<(input: Tensor, name: String)>,
+                                _ progress: (Int) -> Void) throws -> SegmentationTally {
         var tally: SegmentationTally?
         var done = 0
         while let (x, name) = try inputs.next() {
