@@ -57,6 +57,7 @@ struct StatsCollectCommand: ParsableCommand {
     }
 
     func run() throws {
+        try refuseToReplaceNonTally(out)
         let environment = ProcessInfo.processInfo.environment
         let shard = try self.shard.map { try Shard.parse($0, environment: environment) }
         let zoo = try options.zoo(backend: backend)
@@ -138,6 +139,7 @@ struct StatsMergeCommand: ParsableCommand {
 
     func run() throws {
         guard !shards.isEmpty else { throw CLIError("give the shard tallies to merge") }
+        try refuseToReplaceNonTally(out)
         let tallies = try shards.map { try SegmentationTally.read(from: $0) }
         for (path, t) in zip(shards, tallies) {
             guard t.provenance.shards != nil else { throw CLIError("\(path) is not a shard tally (made without --shard)") }
@@ -165,5 +167,14 @@ struct StatsMergeCommand: ParsableCommand {
         } else {
             print("wrote \(out): \(merged.count) images × \(merged.classCount) classes from \(shards.count) shards")
         }
+    }
+}
+
+/// `--out` may replace an earlier tally, never another file or folder.
+func refuseToReplaceNonTally(_ path: String) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+    guard isDirectory.boolValue, FileManager.default.fileExists(atPath: path + "/tally.json") else {
+        throw CLIError("\(path) exists and is not a tally folder; refusing to replace it")
     }
 }

@@ -281,6 +281,7 @@ final class StatsCLITests: XCTestCase {
                           env: ["SLURM_ARRAY_TASK_ID": nil, "JOB_COMPLETION_INDEX": nil, "SEEING_SHARD_INDEX": nil], ["none of SEEING_SHARD_INDEX"])
         try expectFailure(stats + ["--images", path("imgs"), "--shard", "0/7", "--out", path("x.tally")], ["cannot split 6 images into 7"])
         try expectFailure(["stats", "--images", path("imgs"), "--segmenter", "tiny-gen", "--out", path("x.tally")], ["not a segmenter"])
+        try expectFailure(stats + ["--images", path("imgs"), "--out", path("imgs/scene_0000.png")], ["is not a tally folder; refusing to replace it"])
 
         // Tallies that cannot be compared.
         func tally(_ segmenter: String, _ out: String, _ extra: [String] = []) throws {
