@@ -93,7 +93,7 @@ struct FSDCommand: ParsableCommand {
             let doc: [String: Any] = ["report": reportJSON, "files": files, "seconds": seconds]
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
         } else {
-            print(text(report, seconds: seconds, files: files))
+            print(text(report, perImage: (a.keepsPerImage, b.keepsPerImage), seconds: seconds, files: files))
         }
     }
 
@@ -125,9 +125,12 @@ struct FSDCommand: ParsableCommand {
         return s + ", \(r.realCount) vs \(r.generatedCount) images"
     }
 
-    func text(_ r: FSDReport, seconds: [String: Double], files: [String: String]) -> String {
+    func text(_ r: FSDReport, perImage: (a: Bool, b: Bool), seconds: [String: Double], files: [String: String]) -> String {
         func f(_ x: Double) -> String { String(format: "%.4g", x) }
-        func selfLine(_ d: FrechetDistance?) -> String { d.map { f($0.total) } ?? "n/a (no per-image areas)" }
+        func selfLine(_ d: FrechetDistance?, _ count: Int, _ kept: Bool) -> String {
+            if let d { return f(d.total) }
+            return kept ? "n/a (\(count) images; halves need 2 each)" : "n/a (no per-image areas)"
+        }
         var lines = [
             "A (real): \(real), \(r.realCount) images",
             "B (generated): \(generated), \(r.generatedCount) images",
@@ -142,7 +145,7 @@ struct FSDCommand: ParsableCommand {
         } else {
             lines.append("  no bootstrap interval (--bootstrap 0)")
         }
-        lines.append("  self-distance (FSD between two random halves): A \(selfLine(r.realSelfDistance)), B \(selfLine(r.generatedSelfDistance))")
+        lines.append("  self-distance (FSD between two random halves): A \(selfLine(r.realSelfDistance, r.realCount, perImage.a)), B \(selfLine(r.generatedSelfDistance, r.generatedCount, perImage.b))")
         let tested = r.classes.filter { !$0.excluded }
         let under = tested.filter { $0.significant && $0.direction == "under" }
         let over = tested.filter { $0.significant && $0.direction == "over" }

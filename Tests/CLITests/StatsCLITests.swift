@@ -195,9 +195,12 @@ final class StatsCLITests: XCTestCase {
             let base = ["stats"] + args + ["--segmenter", "oracle"]
             // Three shards at once, as a job array runs them, sharing one cache; the index from
             // Slurm's, Kubernetes' and an explicit --shard.
+            // (Unset first: the tests themselves may run inside such a job.)
+            let clear: [String: String?] = ["SEEING_SHARD_INDEX": nil, "SLURM_ARRAY_TASK_ID": nil, "SLURM_ARRAY_TASK_MIN": nil,
+                                            "JOB_COMPLETION_INDEX": nil]
             let runs: [(shard: String, env: [String: String?])] = [
-                ("auto/3", ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "5"]),
-                ("auto/3", ["JOB_COMPLETION_INDEX": "1"]),
+                ("auto/3", clear.merging(["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "5"]) { $1 }),
+                ("auto/3", clear.merging(["JOB_COMPLETION_INDEX": "1"]) { $1 }),
                 ("2/3", [:]),
             ]
             let processes = try (0..<3).map { i in
@@ -279,6 +282,9 @@ final class StatsCLITests: XCTestCase {
         try expectFailure(stats + ["--images", path("imgs"), "--shard", "1-3", "--out", path("x.tally")], ["expected i/N"])
         try expectFailure(stats + ["--images", path("imgs"), "--shard", "auto/3", "--out", path("x.tally")],
                           env: ["SLURM_ARRAY_TASK_ID": nil, "JOB_COMPLETION_INDEX": nil, "SEEING_SHARD_INDEX": nil], ["none of SEEING_SHARD_INDEX"])
+        // Too few images for a self-distance is said so, not taken for missing per-image areas.
+        try StatsFixtures.Scenes().write(count: 3, seed: 9, to: path("three"))
+        try seeing(["stats", "--images", path("three"), "--segmenter", "oracle", "--out", path("three.tally")])
         try expectFailure(stats + ["--images", path("imgs"), "--shard", "0/7", "--out", path("x.tally")], ["cannot split 6 images into 7"])
         try expectFailure(["stats", "--images", path("imgs"), "--segmenter", "tiny-gen", "--out", path("x.tally")], ["not a segmenter"])
         try expectFailure(stats + ["--images", path("imgs"), "--out", path("imgs/scene_0000.png")], ["is not a tally folder; refusing to replace it"])
@@ -297,7 +303,10 @@ final class StatsCLITests: XCTestCase {
         try expectFailure(fsd + [path("four.tally"), "--out", path("f")], ["has 5 classes", "has 4"])
         try expectFailure(fsd + [path("copy.tally"), "--out", path("f")], ["different segmenters", "oracle-copy"])
         try expectFailure(fsd + [path("summary.tally"), "--out", path("f")], ["no per-image areas", "--bootstrap 0"])
-        XCTAssertEqual(try SeeingCLI.run(fsd + [path("summary.tally"), "--bootstrap", "0", "--out", path("f")]).status, 0)
+        let summaryOnly = try seeing(fsd + [path("summary.tally"), "--bootstrap", "0", "--out", path("f")]).stdout
+        XCTAssertTrue(summaryOnly.contains("B n/a (no per-image areas)"), summaryOnly)
+        let few = try seeing(fsd + [path("three.tally"), "--bootstrap", "0", "--out", path("f")]).stdout
+        XCTAssertTrue(few.contains("B n/a (3 images; halves need 2 each)"), few)
         try expectFailure(fsd + [path("missing.tally"), "--out", path("f")], [path("missing.tally")])
 
         // Shards: of different runs, one missing, one twice, one alone.
