@@ -12,7 +12,9 @@ struct InvertZCommand: ParsableCommand {
         abstract: "Reconstruct a generator's own sample by optimising z (from the true z plus noise, or from a random z).",
         discussion: "Prints the pixel and latent Pearson correlations with the truth; writes target, start and result PNGs with --out.")
 
-    @Argument(help: "A generator as an ONNX file: one latent input, one image output.") var model: String
+    @OptionGroup var plugins: PluginsOptions
+    @Argument(help: "A generator: a model id from plugins.json, or an ONNX file (one latent input, one image output).")
+    var model: String
     @Option(help: "Seed of the true latent.") var seed: UInt64 = 1
     @Option(help: "Standard deviation of the noise added to the true z for the start (ignored with --from-random).") var noise: Double = 0.5
     @Flag(help: "Start from an independent random z instead.") var fromRandom = false
@@ -23,8 +25,7 @@ struct InvertZCommand: ParsableCommand {
 
     func run() throws {
         guard let kind = BackendKind(rawValue: backend) else { throw CLIError("unknown backend '\(backend)'") }
-        let result = try ONNXImporter.load(path: model)
-        var m = result.model
+        var m = try plugins.generatorModel(model)
         guard m.graph.runtimeInputs.count == 1, let zInfo = m.graph.runtimeInputs.first,
               let zDims = zInfo.shape, zDims.dropFirst().allSatisfy({ $0.value != nil }) else {
             throw CLIError("\(model): expected one latent input with a fixed shape apart from the batch")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Importer
 import Plugins
 import Runtime
 
@@ -25,4 +26,16 @@ struct PluginsOptions: ParsableArguments {
 func parseBackend(_ name: String) throws -> BackendKind {
     guard let kind = BackendKind(rawValue: name) else { throw CLIError("unknown backend '\(name)'; use dnnl or reference") }
     return kind
+}
+
+extension PluginsOptions {
+    /// A generator's whole graph from a registered model id or an ONNX file (a file wins when
+    /// the name is both).
+    func generatorModel(_ spec: String) throws -> Model {
+        if FileManager.default.fileExists(atPath: spec) { return try ONNXImporter.load(path: spec).model }
+        guard PluginCatalog.locate(explicit: plugins) != nil else {
+            throw CLIError("'\(spec)' is not a file, and there is no plugins.json to look it up in (give --plugins PATH)")
+        }
+        return try zoo(backend: "reference").generator(spec).model
+    }
 }

@@ -17,7 +17,9 @@ struct TrainEncoderCommand: ParsableCommand {
         OUT/losses.csv and the held-out latent and pixel correlations.
         """)
 
-    @Argument(help: "A generator as an ONNX file: one latent input, first output an N×C×H×W image.") var generator: String
+    @OptionGroup var plugins: PluginsOptions
+    @Argument(help: "A generator: a model id from plugins.json, or an ONNX file (one latent input, first output an N×C×H×W image).")
+    var generator: String
     @Option(help: "Output folder.") var out: String
     @Option(help: "Training steps.") var steps: Int = 1000
     @Option(help: "Latents per step.") var batch: Int = 32
@@ -43,7 +45,7 @@ struct TrainEncoderCommand: ParsableCommand {
             guard let f = Double(s.trimmingCharacters(in: .whitespaces)), f > 0, f < 1 else { throw CLIError("--decay-at: '\(s)' is not a fraction in (0, 1)") }
             return f
         }
-        let g = try ONNXImporter.load(path: generator).model
+        let g = try plugins.generatorModel(generator)
         let gen = try Session(model: g, backend: kind)
         guard let zInfo = g.graph.runtimeInputs.first, let image = g.graph.outputs.first?.name else {
             throw CLIError("\(generator): expected a latent input and an image output")

@@ -1,4 +1,5 @@
 import Foundation
+import ONNXTestSupport
 import Plugins
 import Runtime
 import XCTest
@@ -80,6 +81,23 @@ final class RegistryTests: XCTestCase {
         XCTAssertThrowsError(try r.generators.resolve("dcgan")(ArchitectureInput(config: config))) {
             XCTAssertEqual("\($0)", "p.json: $.models[0].config: architecture 'dcgan' reads its configuration from the checkpoint; remove \"config\"")
         }
+    }
+
+    /// StyleGAN takes its sampling-time settings (truncation) from plugins.json, its sizes from
+    /// the checkpoint: ψ = 0 on every layer makes every latent the average image.
+    func testStyleGANTakesTruncationFromItsEntry() throws {
+        let weights = try StyleGAN.build(config: StyleGANTests.small(), seed: 5).stateDict
+        let r = try PluginRegistry.standard()
+        let config = JSONNode(try JSONParser.parse(#"{"truncationPsi": 0, "truncationLayers": 8}"#), source: "p.json")
+        let net = try r.generators.resolve("stylegan")(ArchitectureInput(weights: weights, config: config)).network
+        let a = try GeneratorChecks.run(net, GeneratorChecks.latents(1, 16, seed: 1), ["image"])
+        let b = try GeneratorChecks.run(net, GeneratorChecks.latents(1, 16, seed: 2), ["image"])
+        XCTAssertLessThanOrEqual(OnnxRuntimeOracle.relativeError(try XCTUnwrap(a["image"]), try XCTUnwrap(b["image"])), 1e-6)
+        let plain = try r.generators.resolve("stylegan")(ArchitectureInput(weights: weights)).network
+        let c = try GeneratorChecks.run(plain, GeneratorChecks.latents(1, 16, seed: 1), ["image"])
+        XCTAssertGreaterThan(OnnxRuntimeOracle.relativeError(try XCTUnwrap(a["image"]), try XCTUnwrap(c["image"])), 1e-3)
+        let bad = JSONNode(try JSONParser.parse(#"{"resolution": 64}"#), source: "p.json")
+        XCTAssertThrowsError(try r.generators.resolve("stylegan")(ArchitectureInput(weights: weights, config: bad)))
     }
 
     func testConvEncoderReadsItsConfigFromJSONOrTheCheckpoint() throws {

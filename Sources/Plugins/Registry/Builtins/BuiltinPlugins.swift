@@ -9,7 +9,13 @@ extension PluginRegistry {
         try r.registerGenerator("wgangp", WGANGP.self)
         try r.registerGenerator("progan-minibatch-stddev", ProGANMinibatchStddev.self)
         try r.registerGenerator("dcgan", DCGAN.self)
-        try r.registerGenerator("stylegan", StyleGAN.self)
+        try r.registerGenerator("stylegan", StyleGAN.self) { c, n in
+            // Sampling-time settings; sizes come from the checkpoint.
+            try n.checkKeys(["truncationPsi", "truncationLayers", "clampOutput"])
+            c.truncationPsi = try n.optional("truncationPsi").map { Float(try $0.double()) } ?? c.truncationPsi
+            c.truncationLayers = try n.optional("truncationLayers")?.int() ?? c.truncationLayers
+            c.clampOutput = try n.optional("clampOutput")?.bool() ?? c.clampOutput
+        }
 
         try r.register(.segmenter, "upernet", NetworkPlugins.upernet)
         try r.register(.featureNet, "vgg16", NetworkPlugins.vgg16)

@@ -3,10 +3,21 @@ import Runtime
 extension PluginRegistry {
     /// Registers a `GeneratorArchitecture`: sizes from the checkpoint (or the reference
     /// configuration without one), the interface from its metadata.
-    public mutating func registerGenerator<A: GeneratorArchitecture>(_ id: String, _ architecture: A.Type) throws {
+    /// `configure`, when given, applies an entry's "config" object to the configuration the
+    /// checkpoint implies (for settings a checkpoint cannot hold, like StyleGAN's truncation);
+    /// without it a "config" is refused.
+    public mutating func registerGenerator<A: GeneratorArchitecture>(_ id: String, _ architecture: A.Type,
+                                                                  configure: ((inout A.Config, JSONNode) throws -> Void)? = nil) throws {
         try register(.generator, id) { input in
-            try input.refuseConfig(id)
-            let network = try A.build(weights: input.weights, config: nil, seed: input.seed)
+            var config: A.Config? = nil
+            if let configure, let node = input.config {
+                var c = try A.config(inferredFrom: input.weights)
+                try configure(&c, node)
+                config = c
+            } else {
+                try input.refuseConfig(id)
+            }
+            let network = try A.build(weights: input.weights, config: config, seed: input.seed)
             // The configuration actually built, read back from the built parameters.
             let metadata = try A.metadata(A.config(inferredFrom: network.stateDict))
             return BuiltPlugin(network: network, interface: .generator(metadata, layers: network.namedLayers))
