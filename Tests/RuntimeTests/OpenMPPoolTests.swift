@@ -18,4 +18,27 @@ final class OpenMPPoolTests: XCTestCase {
             XCTAssertEqual((0..<count).filter { hits[$0] != 1 }, [], "count \(count)")
         }
     }
+
+    /// A limit applies to the calling thread only, while `body` runs.
+    func testComputeThreadsLimitIsPerThreadAndRestored() throws {
+        _ = try? DNNLContext()
+        let before = ComputeThreads.available
+        ComputeThreads.limited(to: 1) {
+            XCTAssertEqual(ComputeThreads.available, 1)
+            // Another thread keeps its own count.
+            final class Box: @unchecked Sendable { var threads = 0 }
+            let other = Box(), done = DispatchSemaphore(value: 0)
+            Thread {
+                other.threads = ComputeThreads.available
+                done.signal()
+            }.start()
+            done.wait()
+            XCTAssertEqual(other.threads, before)
+            // Parallel loops inside see one thread.
+            var ranges = 0
+            OpenMPPool.forEach(100) { _ in ranges += 1 }
+            XCTAssertEqual(ranges, 1)
+        }
+        XCTAssertEqual(ComputeThreads.available, before)
+    }
 }
