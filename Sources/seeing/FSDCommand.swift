@@ -126,7 +126,7 @@ struct FSDCommand: ParsableCommand {
     }
 
     func text(_ r: FSDReport, perImage: (a: Bool, b: Bool), seconds: [String: Double], files: [String: String]) -> String {
-        func f(_ x: Double) -> String { String(format: "%.4g", x) }
+        func f(_ x: Double) -> String { abs(x) >= 1e4 && abs(x) < 1e12 ? String(format: "%.0f", x) : String(format: "%.4g", x) }
         func selfLine(_ d: FrechetDistance?, _ count: Int, _ kept: Bool) -> String {
             if let d { return f(d.total) }
             return kept ? "n/a (\(count) images; halves need 2 each)" : "n/a (no per-image areas)"
@@ -149,7 +149,7 @@ struct FSDCommand: ParsableCommand {
         let tested = r.classes.filter { !$0.excluded }
         let under = tested.filter { $0.significant && $0.direction == "under" }
         let over = tested.filter { $0.significant && $0.direction == "over" }
-        lines.append("Per class (Welch's t-test, Benjamini–Hochberg q ≤ \(f(r.falseDiscoveryRate)), \(tested.count) classes tested): "
+        lines.append("Per class (Welch's t-test, Benjamini–Hochberg q ≤ \(f(r.falseDiscoveryRate)), \(tested.count) class\(tested.count == 1 ? "" : "es") tested): "
             + "\(under.count) significantly under-produced, \(over.count) over-produced")
         for row in (under + over).prefix(2 * top) {
             let rel = row.relativeDifference.map { String(format: "%+.0f%%", $0 * 100) } ?? "new"
