@@ -8,7 +8,7 @@ APT_PACKAGES=(libdnnl-dev libopenblas-dev liblapacke-dev libpng-dev libjpeg62-tu
               libprotobuf-dev pkg-config libonnx-testdata libfreetype-dev fonts-dejavu-core libssl-dev)
 # tflite + flatbuffers: scripts/tools/convert_tflite.py reads TFLite models with them (fetch time only).
 # scipy: the reference of the FSD statistics tests (scripts/tools/fsd_reference.py).
-PIP_PACKAGES=(numpy==2.4.6 scipy==1.17.1 onnx==1.23.2 onnxruntime==1.32.0 tflite==2.18.0 flatbuffers==25.12.19)
+PIP_PACKAGES=(numpy==2.4.6 scipy==1.17.1 onnx==1.23.2 onnxruntime==1.32.0 tflite==2.18.0 flatbuffers==25.12.19 jsonschema==4.26.0)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -65,7 +65,7 @@ public struct EncoderTraining {
         case .cosine: terms.append((Losses.cosineDistance(&b, zHat, zName), 1))
         }
         if imageWeight > 0 {
-            let xHat = Losses.inline(&b, g, input: zInfo.name, feeding: zHat, tag: "GE")[image]!
+            let xHat = Losses.inline(&b, g, input: zInfo.name, feeding: zHat, tag: "GE", weights: "G")[image]!
             terms.append((Losses.mse(&b, xHat, x), imageWeight))
         }
         loss = Losses.weightedSum(&b, terms)

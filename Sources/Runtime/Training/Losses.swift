@@ -38,18 +38,22 @@ public enum Losses {
             throw RuntimeError(.invalidGraph, "a feature network must have exactly one input, got \(features.runtimeInputs.map(\.name))")
         }
         let cut = try GraphSurgery.prefix(features, upTo: layers)
-        let fx = inline(&b, cut, input: input.name, feeding: x, tag: "fx")
-        let fy = inline(&b, cut, input: input.name, feeding: y, tag: "fy")
+        // Both copies read one set of weights.
+        let fx = inline(&b, cut, input: input.name, feeding: x, tag: "fx", weights: "features")
+        let fy = inline(&b, cut, input: input.name, feeding: y, tag: "fy", weights: "features")
         let terms = layers.map { (loss: distance(&b, fx[$0]!, fy[$0]!), weight: Float(1)) }
         return weightedSum(&b, terms)
     }
 
     /// Copies `g`'s nodes and initializers into `b` with values renamed `tag/…`, reading
-    /// `feeding` where `g` reads `input`. Returns the new names of g's values.
-    public static func inline(_ b: inout GraphBuilder, _ g: Graph, input: String, feeding: String, tag: String) -> [String: String] {
+    /// `feeding` where `g` reads `input`. Initializers are named `weights/…` (default: `tag`), so
+    /// copies of one graph inlined with the same `weights` share them. Returns the new names of
+    /// g's values.
+    public static func inline(_ b: inout GraphBuilder, _ g: Graph, input: String, feeding: String, tag: String,
+                              weights: String? = nil) -> [String: String] {
         var rename: [String: String] = [input: feeding]
         for (k, t) in g.initializers {
-            let name = "\(tag)/\(k)"
+            let name = "\(weights ?? tag)/\(k)"
             if b.graph.initializers[name] == nil { b.graph.setInitializer(name, t) }
             rename[k] = name
         }

@@ -41,11 +41,10 @@ public final class Trainer {
         self.batch = batch
     }
 
-    private var stateNames: Set<String> { Set(options.stateUpdates.values) }
-
     /// Runs to `options.steps`; returns the step it started from (0, or the resumed one).
     @discardableResult
     public func run() throws -> Int {
+        let stateNames = Set(options.stateUpdates.values)
         let names = (options.trainable ?? session.parameters.keys.sorted()).filter { !stateNames.contains($0) }
         guard !names.isEmpty else { throw RuntimeError(.badInput, "the session has no parameters to train") }
         for name in names + Array(stateNames) where session.parameters[name] == nil {

@@ -135,20 +135,25 @@ public struct NetworkBuilder {
 
     /// Bilinear resize to the spatial size of `like` (F.interpolate(…, mode='bilinear', align_corners=False)).
     public mutating func resizeBilinear(_ x: String, toSizeOf like: String) -> String {
-        let shape = op("Shape", [like])
-        let hw = op("Slice", [shape, constant(Tensor(shape: [1], int64s: [2]), "start"), constant(Tensor(shape: [1], int64s: [4]), "end")])
-        let nc = op("Slice", [op("Shape", [x]), constant(Tensor(shape: [1], int64s: [0]), "start"), constant(Tensor(shape: [1], int64s: [2]), "end")])
-        let sizes = op("Concat", [nc, hw], ["axis": .int(0)])
-        return op("Resize", [x, "", "", sizes], ["mode": .string("linear"),
-                                                  "coordinate_transformation_mode": .string("half_pixel")])
+        resizeBilinear(x, spatial: shapeSlice(like, 2..<4))
     }
 
     /// Bilinear resize to a fixed size (align_corners=False).
     public mutating func resizeBilinear(_ x: String, height: Int, width: Int) -> String {
-        let nc = op("Slice", [op("Shape", [x]), constant(Tensor(shape: [1], int64s: [0]), "start"), constant(Tensor(shape: [1], int64s: [2]), "end")])
-        let sizes = op("Concat", [nc, constant(Tensor(shape: [2], int64s: [Int64(height), Int64(width)]), "hw")], ["axis": .int(0)])
+        resizeBilinear(x, spatial: constant(Tensor(shape: [2], int64s: [Int64(height), Int64(width)]), "hw"))
+    }
+
+    /// Resize to (N, C) of `x` followed by the [H, W] value `spatial`.
+    private mutating func resizeBilinear(_ x: String, spatial: String) -> String {
+        let sizes = op("Concat", [shapeSlice(x, 0..<2), spatial], ["axis": .int(0)])
         return op("Resize", [x, "", "", sizes], ["mode": .string("linear"),
                                                   "coordinate_transformation_mode": .string("half_pixel")])
+    }
+
+    /// Dimensions `dims` of `v`'s runtime shape, as an int64 vector.
+    private mutating func shapeSlice(_ v: String, _ dims: Range<Int>) -> String {
+        op("Slice", [op("Shape", [v]), constant(Tensor(shape: [1], int64s: [Int64(dims.lowerBound)]), "start"),
+                     constant(Tensor(shape: [1], int64s: [Int64(dims.upperBound)]), "end")])
     }
 
     public mutating func maxPool(_ x: String, kernel k: Int, stride s: Int, pad p: Int = 0) -> String {
